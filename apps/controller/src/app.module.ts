@@ -1,0 +1,22 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AUTH_MIGRATIONS, AuthModule } from '#auth';
+import { createValidationPipe, HttpErrorFilter } from '#common';
+import { AppConfig, ConfigModule } from '#config';
+import { DATABASE_MIGRATIONS, DatabaseModule } from '#database';
+import { HealthModule } from '#health';
+
+/** The controller: composes the subsystem modules, nothing more. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot([...DATABASE_MIGRATIONS, ...AUTH_MIGRATIONS]), AuthModule, HealthModule],
+      providers: [
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+    };
+  }
+}

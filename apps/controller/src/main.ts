@@ -1,0 +1,63 @@
+import 'reflect-metadata';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createRootLogger, INSTANCE_ID, sleep } from '#common';
+import { AppConfig, ConfigError, environmentWithDotenv, loadConfig } from '#config';
+import { ReadinessState } from '#health';
+import { createControllerApp } from './create-app.js';
+
+function readConfig(): AppConfig {
+  try {
+    return loadConfig(environmentWithDotenv(process.env));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = createRootLogger(config.logLevel, { instance: INSTANCE_ID });
+  const startedAt = performance.now();
+  let app: NestFastifyApplication | undefined;
+  let stopping = false;
+
+  // A rolling update loses no request: readiness turns 503, the load balancer stops sending, requests
+  // in flight finish, then leases are released and pools closed.
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, drain_seconds: config.shutdownDrainSeconds }, 'shutting down: readiness is now 503');
+    if (app) {
+      app.get(ReadinessState).startDraining();
+      await sleep(config.shutdownDrainSeconds * 1000);
+      await app.close();
+    }
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+
+  try {
+    app = await createControllerApp(config, logger);
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    const message = (err as Error)?.message ?? String(err);
+    const portTaken = (err as NodeJS.ErrnoException)?.code === 'EADDRINUSE';
+    logger.fatal({ err: message }, portTaken ? `port ${config.port} is taken: set PORT to a free port` : 'could not start');
+    await app?.close().catch(() => undefined);
+    process.exit(1);
+  }
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  logger.info({ port, ready_ms: Math.round(performance.now() - startedAt), database: config.database.mode }, 'ready');
+  process.stdout.write(
+    `nmos-control listening on http://${shownHost}:${port}\n` +
+      `  API docs:  http://${shownHost}:${port}/api/docs\n` +
+      `  log in:    curl -X POST http://${shownHost}:${port}/api/login -H 'Content-Type: application/json' -d '{"username":"admin","password":"..."}'\n`,
+  );
+}
+
+void main();

@@ -1,0 +1,30 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import type { Principal } from '../domain/principal.js';
+import { PrincipalResolver } from '../application/principal-resolver.service.js';
+import { JwtKeys, type AccessTokenClaims } from '../infra/jwt-keys.js';
+
+/** passport-jwt with the key chosen by the token's `kid` (current or previous secret during rotation). */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(
+    keys: JwtKeys,
+    private readonly principals: PrincipalResolver,
+  ) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      algorithms: ['HS256'],
+      issuer: keys.issuer,
+      secretOrKeyProvider: (_request: unknown, rawToken: string, done: (err: Error | null, secret?: string) => void) => {
+        const secret = keys.secretFor(rawToken);
+        if (secret) done(null, secret);
+        else done(new Error('token signed with an unknown key'));
+      },
+    });
+  }
+
+  validate(claims: AccessTokenClaims): Promise<Principal> {
+    return this.principals.forClaims(claims);
+  }
+}

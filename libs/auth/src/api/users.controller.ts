@@ -1,0 +1,49 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { UsersService } from '../application/users.service.js';
+import { RequireRole } from './auth.decorators.js';
+import { IdParam } from './dto/id-param.dto.js';
+import { CreateUserRequest, UpdateUserRequest, UserResponse } from './dto/user.dto.js';
+
+@ApiTags('users')
+@ApiBearerAuth()
+@RequireRole('admin')
+@Controller('api/users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List users (admin)' })
+  @ApiOkResponse({ type: [UserResponse] })
+  async list(): Promise<UserResponse[]> {
+    return (await this.users.list()).map(UserResponse.from);
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Create a user (admin); 409 if the username is taken' })
+  @ApiCreatedResponse({ type: UserResponse })
+  async create(@Body() body: CreateUserRequest): Promise<UserResponse> {
+    return UserResponse.from(await this.users.create(body));
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One user (admin)' })
+  @ApiOkResponse({ type: UserResponse })
+  async get(@Param() { id }: IdParam): Promise<UserResponse> {
+    return UserResponse.from(await this.users.get(id));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change a role or password (admin); the last admin cannot be demoted (409)' })
+  @ApiOkResponse({ type: UserResponse })
+  async update(@Param() { id }: IdParam, @Body() body: UpdateUserRequest): Promise<UserResponse> {
+    return UserResponse.from(await this.users.update(id, body));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a user (admin); the last admin cannot be deleted (409)' })
+  async delete(@Param() { id }: IdParam): Promise<void> {
+    await this.users.delete(id);
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * A short-lived per-replica cache. Every replica re-reads what it cached after `ttlMs`, so a role change,
+ * password change, deletion or revocation made on any replica takes effect everywhere within seconds,
+ * without a database round trip on every request.
+ */
+export class ExpiringCache<V> {
+  private readonly entries = new Map<string, { value: V; expiresAt: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  async getOrLoad(key: string, load: () => Promise<V>): Promise<V> {
+    const now = performance.now();
+    const hit = this.entries.get(key);
+    if (hit && hit.expiresAt > now) return hit.value;
+    const value = await load();
+    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    this.entries.set(key, { value, expiresAt: now + this.ttlMs });
+    return value;
+  }
+
+  /** Changes made on this replica show at once here; other replicas see them when their entry expires. */
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+}

@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { DatabaseService } from '#database';
+import { UnauthenticatedError } from '../domain/auth.errors.js';
+import type { Principal } from '../domain/principal.js';
+import { UsersRepository, type UserRecord } from '../infra/users.repository.js';
+import type { AccessTokenClaims } from '../infra/jwt-keys.js';
+import { ExpiringCache } from './principal-cache.js';
+
+export const PRINCIPAL_CACHE_MS = 2_000;
+
+/** Turns verified JWT claims into the current user, checked against the database (cached for 2 s). */
+@Injectable()
+export class PrincipalResolver {
+  private readonly users = new ExpiringCache<UserRecord | null>(PRINCIPAL_CACHE_MS);
+
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly repository: UsersRepository,
+  ) {}
+
+  async forClaims(claims: AccessTokenClaims): Promise<Principal> {
+    const user = await this.users.getOrLoad(claims.sub, async () => (await this.db.read((sql) => this.repository.findById(sql, claims.sub))) ?? null);
+    if (!user) throw new UnauthenticatedError('This user no longer exists');
+    if (user.token_version !== claims.ver) throw new UnauthenticatedError('This token was revoked (password changed); log in again');
+    return { kind: 'user', id: user.id, name: user.username, role: user.role };
+  }
+
+  forget(userId: string): void {
+    this.users.delete(userId);
+  }
+}

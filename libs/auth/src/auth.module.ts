@@ -1,0 +1,49 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { AppConfig, dataDirSecret } from '#config';
+import { ApiTokensController } from './api/api-tokens.controller.js';
+import { AuthController } from './api/auth.controller.js';
+import { BearerAuthGuard } from './api/bearer-auth.guard.js';
+import { JwtStrategy } from './api/jwt.strategy.js';
+import { UsersController } from './api/users.controller.js';
+import { ApiTokensService } from './application/api-tokens.service.js';
+import { FirstAdminService } from './application/first-admin.service.js';
+import { LoginFailuresJanitor } from './application/login-failures-janitor.service.js';
+import { LoginService } from './application/login.service.js';
+import { PrincipalResolver } from './application/principal-resolver.service.js';
+import { UsersService } from './application/users.service.js';
+import { ApiTokensRepository } from './infra/api-tokens.repository.js';
+import { JwtKeys } from './infra/jwt-keys.js';
+import { LoginFailuresRepository } from './infra/login-failures.repository.js';
+import { UsersRepository } from './infra/users.repository.js';
+import { AuthTables1764201600100 } from './migrations/1764201600100-auth-tables.js';
+
+export const AUTH_MIGRATIONS = [AuthTables1764201600100];
+
+/** Users, roles, bearer JWTs and API tokens; guards every route that is not @Public. */
+@Module({
+  imports: [PassportModule],
+  controllers: [AuthController, UsersController, ApiTokensController],
+  providers: [
+    {
+      provide: JwtKeys,
+      inject: [AppConfig],
+      // Embedded mode keeps a generated secret in DATA_DIR; with an external database JWT_SECRET is required (config checks).
+      useFactory: (config: AppConfig) => new JwtKeys(config.jwtSecret ?? dataDirSecret(config.dataDir, 'jwt.secret'), config.jwtSecretPrevious, config.jwtTtlSeconds),
+    },
+    UsersRepository,
+    ApiTokensRepository,
+    LoginFailuresRepository,
+    PrincipalResolver,
+    LoginService,
+    UsersService,
+    ApiTokensService,
+    FirstAdminService,
+    LoginFailuresJanitor,
+    JwtStrategy,
+    { provide: APP_GUARD, useClass: BearerAuthGuard },
+  ],
+  exports: [UsersService],
+})
+export class AuthModule {}

@@ -1,0 +1,37 @@
+/**
+ * The kinds of failure a service may report. Only the HTTP edge (HttpErrorFilter) turns a kind into a
+ * status code, so services stay free of transport concerns.
+ */
+export type ErrorKind =
+  | 'invalid'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'locked'
+  | 'rate_limited'
+  | 'unavailable';
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+export interface DomainErrorDetails {
+  fields?: FieldProblem[];
+  /** Seconds a client should wait before retrying (sent as Retry-After). */
+  retryAfterSeconds?: number;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    /** Stable, machine-readable code, e.g. `last_admin`, `database_unavailable`. */
+    readonly code: string,
+    message: string,
+    readonly details: DomainErrorDetails = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import { AppConfig, type DatabaseSettings } from '../domain/app-config.js';
+import { ConfigError } from '../domain/config.error.js';
+import { parsePostgresUrl } from '../domain/parse-postgres-url.js';
+import type { PostgresTarget } from '../domain/postgres-target.js';
+
+const MIN_SECRET_LENGTH = 32;
+
+const optionalText = z.string().trim().optional().transform((v) => (v === '' ? undefined : v));
+const integer = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!/^-?\d+$/.test(v) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+const boolean = (fallback: boolean) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      if (['true', '1', 'yes'].includes(v.toLowerCase())) return true;
+      if (['false', '0', 'no'].includes(v.toLowerCase())) return false;
+      ctx.addIssue({ code: 'custom', message: 'must be true or false' });
+      return z.NEVER;
+    });
+
+const EnvSchema = z.object({
+  PORT: integer(8080, 0, 65535),
+  HOST: optionalText.transform((v) => v ?? '0.0.0.0'),
+  DATA_DIR: optionalText.transform((v) => v ?? './data'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' })
+    .optional()
+    .transform((v) => v ?? 'info'),
+  DATABASE_URL: optionalText,
+  DATABASE_READ_REPLICA_URL: optionalText,
+  REPLICA_MAX_LAG_SECONDS: integer(5, 0, 86_400),
+  EMBEDDED_DATABASE_PORT: integer(15432, 1, 65535),
+  JWT_SECRET: optionalText,
+  JWT_SECRET_PREVIOUS: optionalText,
+  JWT_TTL_SECONDS: integer(43_200, 60, 30 * 86_400),
+  ADMIN_USERNAME: optionalText,
+  ADMIN_PASSWORD: optionalText,
+  CORS_ORIGINS: optionalText,
+  BODY_LIMIT_BYTES: integer(1_048_576, 1024, 100 * 1_048_576),
+  TRUST_PROXY: boolean(false),
+  SHUTDOWN_DRAIN_SECONDS: integer(5, 0, 300),
+  LEASE_TTL_SECONDS: integer(6, 2, 300),
+  LOGIN_MAX_FAILURES_PER_USER: integer(5, 1, 10_000),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: integer(20, 1, 100_000),
+  LOGIN_WINDOW_SECONDS: integer(900, 1, 86_400),
+});
+
+/** Every variable the product reads, for the README and `--help`. */
+export const CONFIG_VARIABLES = Object.keys(EnvSchema.shape);
+
+/**
+ * Parses and validates the environment once. Throws a ConfigError listing every problem, so a bad
+ * deployment fails at start with one readable message instead of at the first request.
+ */
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const parsed = EnvSchema.safeParse(env);
+  const problems: string[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  if (!parsed.success) throw new ConfigError(problems);
+  const e = parsed.data;
+
+  const applicationName = 'nmos-control';
+  let database: DatabaseSettings;
+  if (e.DATABASE_URL) {
+    const primary = parsePostgresUrl('DATABASE_URL', e.DATABASE_URL, { poolMax: 20, applicationName });
+    const replicas: PostgresTarget[] = [];
+    if (!primary.ok) problems.push(...primary.problems);
+    for (const [index, url] of (e.DATABASE_READ_REPLICA_URL ?? '').split(',').map((u) => u.trim()).filter(Boolean).entries()) {
+      const replica = parsePostgresUrl(`DATABASE_READ_REPLICA_URL[${index}]`, url, { poolMax: 10, applicationName: `${applicationName}-read` });
+      if (replica.ok) replicas.push(replica.target);
+      else problems.push(...replica.problems);
+    }
+    if (!e.JWT_SECRET) problems.push('JWT_SECRET: required with an external database (every replica must share it)');
+    database = primary.ok ? { mode: 'external', primary: primary.target, replicas } : { mode: 'embedded', port: 0 };
+  } else {
+    if (e.DATABASE_READ_REPLICA_URL) problems.push('DATABASE_READ_REPLICA_URL: needs DATABASE_URL (the embedded database has no replicas)');
+    database = { mode: 'embedded', port: e.EMBEDDED_DATABASE_PORT };
+  }
+  if (e.JWT_SECRET && e.JWT_SECRET.length < MIN_SECRET_LENGTH) problems.push(`JWT_SECRET: must be at least ${MIN_SECRET_LENGTH} characters`);
+  if (e.JWT_SECRET_PREVIOUS && e.JWT_SECRET_PREVIOUS.length < MIN_SECRET_LENGTH) problems.push(`JWT_SECRET_PREVIOUS: must be at least ${MIN_SECRET_LENGTH} characters`);
+  if (e.JWT_SECRET_PREVIOUS && !e.JWT_SECRET) problems.push('JWT_SECRET_PREVIOUS: needs JWT_SECRET (the new secret) as well');
+  if (Boolean(e.ADMIN_USERNAME) !== Boolean(e.ADMIN_PASSWORD)) problems.push('ADMIN_USERNAME/ADMIN_PASSWORD: set both or neither');
+  if (e.ADMIN_USERNAME && !USERNAME.test(e.ADMIN_USERNAME)) problems.push(`ADMIN_USERNAME: ${USERNAME_RULE}`);
+  if (e.ADMIN_PASSWORD && e.ADMIN_PASSWORD.length < 8) problems.push('ADMIN_PASSWORD: must be at least 8 characters');
+  const corsOrigins = parseCors(e.CORS_ORIGINS, problems);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return new AppConfig({
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    logLevel: e.LOG_LEVEL,
+    database,
+    replicaMaxLagSeconds: e.REPLICA_MAX_LAG_SECONDS,
+    jwtSecret: e.JWT_SECRET,
+    jwtSecretPrevious: e.JWT_SECRET_PREVIOUS,
+    jwtTtlSeconds: e.JWT_TTL_SECONDS,
+    adminUsername: e.ADMIN_USERNAME,
+    adminPassword: e.ADMIN_PASSWORD,
+    corsOrigins,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    trustProxy: e.TRUST_PROXY,
+    shutdownDrainSeconds: e.SHUTDOWN_DRAIN_SECONDS,
+    leaseTtlSeconds: e.LEASE_TTL_SECONDS,
+    login: {
+      maxFailuresPerUser: e.LOGIN_MAX_FAILURES_PER_USER,
+      maxFailuresPerAddress: e.LOGIN_MAX_FAILURES_PER_ADDRESS,
+      windowSeconds: e.LOGIN_WINDOW_SECONDS,
+    },
+  });
+}
+
+/** Shared with the users API so the first admin obeys the same rule as every other user. */
+export const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+export const USERNAME_RULE = '1-64 characters: letters, digits, . _ @ -, starting with a letter or digit';
+
+function parseCors(value: string | undefined, problems: string[]): string[] | '*' | false {
+  if (!value) return false;
+  if (value === '*') return '*';
+  const origins = value.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) problems.push(`CORS_ORIGINS: "${origin}" is not an origin like https://host:port`);
+  }
+  return origins;
+}

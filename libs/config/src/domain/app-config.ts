@@ -1,0 +1,36 @@
+import type { LogLevel } from '#common';
+import type { PostgresTarget } from './postgres-target.js';
+
+export type DatabaseSettings =
+  | { mode: 'embedded'; port: number }
+  | { mode: 'external'; primary: PostgresTarget; replicas: PostgresTarget[] };
+
+export interface AppConfigValues {
+  port: number;
+  host: string;
+  dataDir: string;
+  logLevel: LogLevel;
+  database: DatabaseSettings;
+  replicaMaxLagSeconds: number;
+  /** Absent only in embedded mode, where the secret is generated once and kept in DATA_DIR. */
+  jwtSecret?: string;
+  jwtSecretPrevious?: string;
+  jwtTtlSeconds: number;
+  adminUsername?: string;
+  adminPassword?: string;
+  corsOrigins: string[] | '*' | false;
+  bodyLimitBytes: number;
+  trustProxy: boolean;
+  shutdownDrainSeconds: number;
+  leaseTtlSeconds: number;
+  login: { maxFailuresPerUser: number; maxFailuresPerAddress: number; windowSeconds: number };
+}
+
+/** The validated settings, injectable by class. Built once at start by `loadConfig`. */
+export interface AppConfig extends AppConfigValues {}
+export class AppConfig {
+  constructor(values: AppConfigValues) {
+    Object.assign(this, values);
+    Object.freeze(this);
+  }
+}

@@ -1,0 +1,198 @@
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig, describeTarget, type PostgresTarget } from '#config';
+import { sleep } from '#common';
+import type pg from 'pg';
+import { classifyDatabaseFailure } from '../domain/database-failure.js';
+import { DatabaseUnavailableError } from '../domain/database-unavailable.error.js';
+import type { Sql } from '../domain/sql.js';
+import { startEmbeddedDatabase } from '../infra/embedded-database.js';
+import { runMigrations, type MigrationClass } from '../infra/migration-runner.js';
+import { sqlOver } from '../infra/pg-sql.js';
+import { poolOptionsFor } from '../infra/pool-options.js';
+import type { PostgresServer } from '../infra/postgres-server.js';
+import { PrimaryLocator } from '../infra/primary-locator.js';
+import { PrimaryPool } from '../infra/primary-pool.js';
+import { ReplicaSet, type ReplicaStatus } from '../infra/replica-set.js';
+
+export interface PrimaryStatus {
+  name: string;
+  up: boolean;
+  writable: boolean;
+  latency_ms?: number;
+  error?: string;
+}
+
+export interface DatabaseStatus {
+  mode: 'embedded' | 'external';
+  primary: PrimaryStatus;
+  replicas: ReplicaStatus[];
+}
+
+const PRIMARY_PROBE_TIMEOUT_MS = 2_000;
+const PRIMARY_PROBE_CACHE_MS = 1_000;
+
+/**
+ * The one way modules reach PostgreSQL.
+ * - `write`: a transaction on the primary, acknowledged only after COMMIT. An outage or failover raises
+ *   DatabaseUnavailableError (503 + Retry-After), never a false success; the broken connection is
+ *   discarded and the pool reconnects by itself.
+ * - `readPrimary`: reads that must see the caller's own writes.
+ * - `read`: lag-tolerant reads, from a healthy replica within REPLICA_MAX_LAG_SECONDS, else the primary.
+ */
+export class DatabaseService implements OnApplicationShutdown {
+  private readonly logger = new Logger(DatabaseService.name);
+  private probe?: { at: number; result: Promise<PrimaryStatus> };
+
+  private constructor(
+    private readonly mode: 'embedded' | 'external',
+    private readonly primaryTarget: PostgresTarget,
+    private readonly locator: PrimaryLocator,
+    private readonly primaryPool: PrimaryPool,
+    private readonly replicas: ReplicaSet,
+    private readonly embedded?: PostgresServer,
+  ) {}
+
+  static async open(config: AppConfig, migrations: MigrationClass[]): Promise<DatabaseService> {
+    const logger = new Logger(DatabaseService.name);
+    let embedded: PostgresServer | undefined;
+    let primary: PostgresTarget;
+    let replicaTargets: PostgresTarget[] = [];
+    if (config.database.mode === 'embedded') {
+      ({ server: embedded, target: primary } = await startEmbeddedDatabase(config.dataDir, config.database.port));
+    } else {
+      primary = config.database.primary;
+      replicaTargets = config.database.replicas;
+    }
+    const options = poolOptionsFor(primary, primary.applicationName);
+    const locator = new PrimaryLocator(primary, {
+      user: options.user,
+      password: options.password,
+      database: options.database,
+      ssl: options.ssl,
+      connectionTimeoutMillis: options.connectionTimeoutMillis,
+      application_name: `${primary.applicationName}-probe`,
+    });
+    // A replica starting during a database outage waits for it rather than crash-looping.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (!(await locator.locate())) throw new Error('no writable host among DATABASE_URL hosts');
+        await runMigrations(primary, locator.current(), migrations);
+        break;
+      } catch (err) {
+        if (classifyDatabaseFailure(err) === 'other' && !(err as Error).message.startsWith('no writable host')) throw err;
+        logger.warn({ attempt, target: describeTarget(primary), err: (err as Error).message }, 'waiting for the primary database');
+        await sleep(Math.min(5_000, 500 * attempt));
+      }
+    }
+    const replicas = new ReplicaSet(replicaTargets, config.replicaMaxLagSeconds);
+    await replicas.start();
+    logger.log({ primary: describeTarget(primary), replicas: replicaTargets.map(describeTarget) }, 'database ready');
+    return new DatabaseService(config.database.mode, primary, locator, new PrimaryPool(options, locator), replicas, embedded);
+  }
+
+  /** Runs `work` in one transaction on the primary; resolves only after COMMIT succeeded. */
+  async write<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    const client = await this.checkout();
+    try {
+      await client.query('BEGIN');
+      const result = await work(sqlOver(client));
+      await client.query('COMMIT');
+      client.release();
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw this.failed(client, err);
+    }
+  }
+
+  /** Reads on the primary, for callers that must see their own writes. */
+  async readPrimary<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    const client = await this.checkout();
+    try {
+      const result = await work(sqlOver(client));
+      client.release();
+      return result;
+    } catch (err) {
+      throw this.failed(client, err);
+    }
+  }
+
+  /** Lag-tolerant reads: a healthy replica when there is one, else the primary. */
+  async read<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    const replica = this.replicas.pick();
+    if (replica) {
+      try {
+        return await work(sqlOver(replica.pool));
+      } catch (err) {
+        if (classifyDatabaseFailure(err) === 'other') throw err;
+        this.replicas.markDown(replica.name, (err as Error).message);
+      }
+    }
+    return this.readPrimary(work);
+  }
+
+  /** For readiness: can this replica of the app write right now? Cached briefly so probes stay cheap. */
+  async status(): Promise<DatabaseStatus> {
+    const now = Date.now();
+    if (!this.probe || now - this.probe.at > PRIMARY_PROBE_CACHE_MS) this.probe = { at: now, result: this.probePrimary() };
+    return { mode: this.mode, primary: await this.probe.result, replicas: this.replicas.status() };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.replicas.end();
+    await this.primaryPool.end().catch(() => undefined);
+    if (this.embedded) {
+      await this.embedded.stop('fast');
+      this.logger.log('embedded PostgreSQL stopped');
+    }
+  }
+
+  private async checkout(): Promise<pg.PoolClient> {
+    try {
+      return await this.primaryPool.connect();
+    } catch (err) {
+      this.noteFailure(err);
+      throw new DatabaseUnavailableError('primary unreachable', err);
+    }
+  }
+
+  /** Releases the client (destroying it after a connection-class failure) and maps the error. */
+  private failed(client: pg.PoolClient, err: unknown): unknown {
+    const failure = classifyDatabaseFailure(err);
+    client.release(failure === 'other' ? undefined : (err as Error));
+    if (failure === 'other') return err;
+    this.noteFailure(err);
+    return new DatabaseUnavailableError(failure === 'read_only' ? 'primary is read-only, failover in progress' : 'primary unreachable', err);
+  }
+
+  private noteFailure(err: unknown): void {
+    const failure = classifyDatabaseFailure(err);
+    if (failure === 'read_only') {
+      this.logger.warn('primary answered read-only (25006): recycling its connections');
+      this.primaryPool.recycle();
+    }
+    if (failure !== 'other') void this.locator.locate();
+  }
+
+  private async probePrimary(): Promise<PrimaryStatus> {
+    const name = describeTarget({ ...this.primaryTarget, hosts: [this.locator.current()] });
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${PRIMARY_PROBE_TIMEOUT_MS} ms`)), PRIMARY_PROBE_TIMEOUT_MS);
+      });
+      const [{ standby }] = await Promise.race([
+        this.readPrimary((sql) => sql.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby')),
+        timeout,
+      ]);
+      if (standby) this.noteFailure({ code: '25006' });
+      return { name, up: true, writable: !standby, latency_ms: Math.round((performance.now() - started) * 10) / 10 };
+    } catch (err) {
+      const cause = err instanceof DatabaseUnavailableError ? (err.cause as Error | undefined) : (err as Error);
+      return { name, up: false, writable: false, error: cause?.message ?? String(err) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

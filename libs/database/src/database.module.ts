@@ -1,0 +1,28 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { AppConfig } from '#config';
+import { DatabaseService } from './application/database.service.js';
+import { LeaseService } from './application/lease.service.js';
+import type { MigrationClass } from './infra/migration-runner.js';
+import { LeaseTable1764201600000 } from './migrations/1764201600000-lease-table.js';
+
+/** This module's own tables; the app adds every other module's list in `forRoot`. */
+export const DATABASE_MIGRATIONS: MigrationClass[] = [LeaseTable1764201600000];
+
+/**
+ * PostgreSQL for every module: the embedded default or an external primary with replicas, migrations
+ * at start under an advisory lock, failover handling, and the lease.
+ */
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(migrations: MigrationClass[]): DynamicModule {
+    return {
+      module: DatabaseModule,
+      providers: [
+        { provide: DatabaseService, inject: [AppConfig], useFactory: (config: AppConfig) => DatabaseService.open(config, migrations) },
+        LeaseService,
+      ],
+      exports: [DatabaseService, LeaseService],
+    };
+  }
+}

@@ -1,0 +1,49 @@
+import { Logger } from '@nestjs/common';
+import pg from 'pg';
+import type { PrimaryLocator } from './primary-locator.js';
+
+interface GenerationalClient extends pg.PoolClient {
+  generation?: number;
+}
+
+/**
+ * The write pool. Each new connection goes to the host the locator currently names. When we learn that
+ * the node behind our connections went read-only (25006), every pooled connection is suspect: `recycle()`
+ * bumps a generation and clients of an older generation are discarded when next checked out, instead of
+ * failing one request each (pg-pool never evicts them by itself).
+ */
+export class PrimaryPool {
+  private readonly logger = new Logger(PrimaryPool.name);
+  private generation = 0;
+  readonly pool: pg.Pool;
+
+  constructor(options: pg.PoolConfig, locator: PrimaryLocator) {
+    const owner = this;
+    class RoutedClient extends pg.Client {
+      readonly generation = owner.generation;
+      constructor(config?: pg.ClientConfig) {
+        // pg-pool keeps `password` non-enumerable (out of logs), so a spread alone would drop it.
+        super({ ...config, password: config?.password, ...locator.current() });
+      }
+    }
+    this.pool = new pg.Pool({ ...options, Client: RoutedClient });
+    // Without a listener, an idle connection dying with the primary would crash the process.
+    this.pool.on('error', (err) => this.logger.warn({ err: err.message }, 'idle primary connection failed'));
+  }
+
+  async connect(): Promise<pg.PoolClient> {
+    for (;;) {
+      const client = (await this.pool.connect()) as GenerationalClient;
+      if (client.generation === this.generation) return client;
+      client.release(true);
+    }
+  }
+
+  recycle(): void {
+    this.generation += 1;
+  }
+
+  end(): Promise<void> {
+    return this.pool.end();
+  }
+}

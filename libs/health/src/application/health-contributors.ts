@@ -1,0 +1,24 @@
+import { Injectable } from '@nestjs/common';
+import type { HealthIndicatorResult } from '@nestjs/terminus';
+
+/**
+ * One component's part of /api/health/detail, built with terminus' HealthIndicatorService:
+ * `up`, `degraded` (the API still serves what it knows: answers 200) or `down` (this replica is not
+ * ready: 503). Keep it cheap and bounded in time; probes call it every few seconds.
+ */
+export type HealthContributor = () => Promise<HealthIndicatorResult>;
+
+/** Where modules add their part of readiness (the database now; MQTT and registries later). */
+@Injectable()
+export class HealthContributors {
+  private readonly contributors = new Map<string, HealthContributor>();
+
+  register(name: string, contributor: HealthContributor): void {
+    if (this.contributors.has(name)) throw new Error(`health contributor ${name} is already registered`);
+    this.contributors.set(name, contributor);
+  }
+
+  all(): HealthContributor[] {
+    return [...this.contributors.values()];
+  }
+}

@@ -1,0 +1,197 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import jwt from 'jsonwebtoken';
+import type { PostgresServer } from '#database';
+import { ApiClient } from '../support/api-client.js';
+import { startController, TEST_ADMIN, TEST_JWT_SECRET, type RunningController } from '../support/controller.js';
+import { eventually } from '../support/eventually.js';
+import { createDatabase, removeDir, scratchDir, startPrimary, urlOf } from '../support/pg-cluster.js';
+import { newUser } from '../factories/user.factory.js';
+
+describe('auth against a real PostgreSQL', () => {
+  let dir: string;
+  let pg: PostgresServer;
+  let controller: RunningController;
+  let admin: ApiClient;
+  const env = () => ({ DATABASE_URL: urlOf(pg.port, 'auth'), LOGIN_MAX_FAILURES_PER_USER: '3', LOGIN_MAX_FAILURES_PER_ADDRESS: '1000' });
+  const countUsers = async () => Number((await pg.query<{ n: string }>('SELECT count(*) AS n FROM users', [], 'auth'))[0].n);
+
+  beforeAll(async () => {
+    dir = await scratchDir('auth');
+    pg = await startPrimary(dir);
+    await createDatabase(pg, 'auth');
+    controller = await startController(env());
+    admin = await controller.api.loginAs(TEST_ADMIN.username, TEST_ADMIN.password);
+  });
+
+  afterAll(async () => {
+    await controller?.close();
+    await pg?.stop();
+    await removeDir(dir);
+  });
+
+  it('logs in with the GO-NMOS answer shape and tells who the token belongs to', async () => {
+    const login = await controller.api.post('/api/login', TEST_ADMIN);
+    expect(login.status).toBe(200);
+    expect(login.body).toEqual({ token: expect.any(String), expires_in: 43200, user: { username: 'admin', role: 'admin' } });
+    const me = await controller.api.as(login.body.token).get('/api/me');
+    expect(me.body).toMatchObject({ kind: 'user', username: 'admin', role: 'admin' });
+  });
+
+  it('answers a wrong password and an unknown user alike, without saying which part was wrong', async () => {
+    const wrongPassword = await controller.api.post('/api/login', { username: 'admin', password: 'nope-nope' });
+    const unknownUser = await controller.api.post('/api/login', { username: 'nobody-here', password: 'nope-nope' });
+    expect(wrongPassword.status).toBe(401);
+    expect(unknownUser.status).toBe(401);
+    expect(wrongPassword.body.message).toBe(unknownUser.body.message);
+    expect(wrongPassword.body.error).toBe('invalid_credentials');
+  });
+
+  it('limits failed logins per username, counted in PostgreSQL, with Retry-After', async () => {
+    const user = newUser('viewer');
+    await admin.post('/api/users', user);
+    for (let i = 0; i < 3; i++) expect((await controller.api.post('/api/login', { username: user.username, password: 'wrong-password' })).status).toBe(401);
+    // Even the right password is refused while the window lasts.
+    const blocked = await controller.api.post('/api/login', { username: user.username, password: user.password });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    const [row] = await pg.query<{ failures: number }>("SELECT failures FROM login_failures WHERE scope = 'user' AND key = $1", [user.username], 'auth');
+    expect(row.failures).toBe(3);
+  });
+
+  it('enforces roles: viewer < operator < engineer < admin', async () => {
+    const viewer = newUser('viewer');
+    await admin.post('/api/users', viewer);
+    const asViewer = await controller.api.loginAs(viewer.username, viewer.password);
+    expect((await asViewer.get('/api/me')).status).toBe(200);
+    const refused = await asViewer.post('/api/users', newUser('viewer'));
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toBe('insufficient_role');
+    expect((await asViewer.get('/api/users')).status).toBe(403);
+  });
+
+  it('manages users and never loses the last admin', async () => {
+    const engineer = newUser('engineer');
+    const created = await admin.post('/api/users', engineer);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ username: engineer.username, role: 'engineer' });
+    expect(created.body).not.toHaveProperty('password_hash');
+    expect((await admin.post('/api/users', { ...engineer, username: engineer.username.toUpperCase() })).status).toBe(409);
+
+    const promoted = await admin.patch(`/api/users/${created.body.id}`, { role: 'admin' });
+    expect(promoted.body.role).toBe('admin');
+    const admins = (await admin.get('/api/users')).body.filter((u: { role: string }) => u.role === 'admin');
+    expect(admins).toHaveLength(2);
+
+    // Demote one admin: fine. The other is then the last: neither demotion nor deletion is allowed.
+    expect((await admin.patch(`/api/users/${created.body.id}`, { role: 'viewer' })).status).toBe(200);
+    const me = await admin.get('/api/me');
+    const demoteLast = await admin.patch(`/api/users/${me.body.id}`, { role: 'engineer' });
+    expect(demoteLast.status).toBe(409);
+    expect(demoteLast.body.error).toBe('last_admin');
+    expect((await admin.delete(`/api/users/${me.body.id}`)).status).toBe(409);
+    const [{ role }] = await pg.query<{ role: string }>('SELECT role FROM users WHERE id = $1', [me.body.id], 'auth');
+    expect(role).toBe('admin');
+
+    expect((await admin.delete(`/api/users/${created.body.id}`)).status).toBe(204);
+    expect((await admin.get(`/api/users/${created.body.id}`)).status).toBe(404);
+  });
+
+  it('revokes older tokens when a password changes', async () => {
+    const user = newUser('operator');
+    await admin.post('/api/users', user);
+    const before = await controller.api.loginAs(user.username, user.password);
+    const changed = await before.patch('/api/me/password', { current_password: user.password, new_password: 'a-new-password-1' });
+    expect(changed.status).toBe(204);
+    const stale = await before.get('/api/me');
+    expect(stale.status).toBe(401);
+    const after = await controller.api.loginAs(user.username, 'a-new-password-1');
+    expect((await after.get('/api/me')).status).toBe(200);
+  });
+
+  it('issues API tokens for automation: shown once, stored hashed, revocable, with last use', async () => {
+    const created = await admin.post('/api/tokens', { name: 'playout' });
+    expect(created.status).toBe(201);
+    const token: string = created.body.token;
+    expect(token).toMatch(/^nmc_/);
+    const [stored] = await pg.query<{ token_hash: Buffer }>('SELECT token_hash FROM api_tokens WHERE id = $1', [created.body.id], 'auth');
+    expect(stored.token_hash.toString('utf8')).not.toContain(token);
+
+    const automation = controller.api.as(token);
+    expect((await automation.get('/api/me')).body).toMatchObject({ kind: 'api_token', username: 'playout', role: 'automation' });
+    expect((await automation.get('/api/users')).status).toBe(403);
+    await eventually(async () => {
+      const listed = (await admin.get('/api/tokens')).body.find((t: { id: string }) => t.id === created.body.id);
+      expect(listed.last_used_at).not.toBeNull();
+      expect(listed).not.toHaveProperty('token');
+    });
+
+    expect((await admin.delete(`/api/tokens/${created.body.id}`)).status).toBe(204);
+    await eventually(async () => expect((await automation.get('/api/me')).status).toBe(401), 5_000);
+  });
+
+  it('refuses missing, malformed, forged and expired tokens', async () => {
+    const me = (await admin.get('/api/me')).body;
+    const noToken = await controller.api.get('/api/me');
+    expect(noToken.status).toBe(401);
+    expect((await controller.api.get('/api/me', { authorization: 'Basic abc' })).status).toBe(401);
+    expect((await controller.api.as('not-a-jwt').get('/api/me')).status).toBe(401);
+    const forged = jwt.sign({ sub: me.id, ver: 0 }, 'another-secret-that-is-long-enough-000', { issuer: 'nmos-control', keyid: 'whatever' });
+    expect((await controller.api.as(forged).get('/api/me')).status).toBe(401);
+    const decoded = jwt.decode((await controller.api.post('/api/login', TEST_ADMIN)).body.token, { complete: true })!;
+    const expired = jwt.sign({ sub: me.id, ver: 0, exp: Math.floor(Date.now() / 1000) - 10 }, TEST_JWT_SECRET, { issuer: 'nmos-control', keyid: decoded.header.kid });
+    const expiredAnswer = await controller.api.as(expired).get('/api/me');
+    expect(expiredAnswer.status).toBe(401);
+    expect(expiredAnswer.body.message).toMatch(/expired/);
+    const unsigned = jwt.sign({ sub: me.id, ver: 0 }, '', { algorithm: 'none', issuer: 'nmos-control' } as jwt.SignOptions);
+    expect((await controller.api.as(unsigned).get('/api/me')).status).toBe(401);
+  });
+
+  it('refuses bad input with the field named, and writes nothing', async () => {
+    const before = await countUsers();
+    const cases: Array<[unknown, number, string?]> = [
+      ['{"username": "x",', 400],
+      [{ username: 'ok-name', password: 'long-enough', role: 'superuser' }, 400, 'role'],
+      [{ username: 'ok-name', password: 12345678, role: 'viewer' }, 400, 'password'],
+      [{ username: 'ok-name', password: 'long-enough', role: 'viewer', is_admin: true }, 400, 'is_admin'],
+      [{ username: 'bad name!', password: 'long-enough', role: 'viewer' }, 400, 'username'],
+      [{ username: 'ok-name', password: 'short', role: 'viewer' }, 400, 'password'],
+      [[1, 2, 3], 400],
+      [{ username: 'ok-name', password: 'x'.repeat(2_000_000), role: 'viewer' }, 413],
+    ];
+    for (const [body, status, field] of cases) {
+      const res = await admin.post('/api/users', body);
+      expect({ body, status: res.status }).toEqual({ body, status });
+      expect(res.body).toMatchObject({ statusCode: status, request_id: expect.any(String) });
+      if (field) expect(res.body.fields.map((f: { field: string }) => f.field)).toContain(field);
+    }
+    const textBody = await admin.request('POST', '/api/users', 'username=x', { 'content-type': 'text/plain' });
+    expect(textBody.status).toBe(415);
+    expect((await admin.patch('/api/users/not-a-uuid', { role: 'viewer' })).status).toBe(400);
+    expect(await countUsers()).toBe(before);
+  });
+
+  it('honours X-Request-Id and mints one otherwise', async () => {
+    const given = await controller.api.get('/api/health', { 'x-request-id': 'take-42' });
+    expect(given.headers.get('x-request-id')).toBe('take-42');
+    const minted = await controller.api.get('/api/me');
+    expect(minted.headers.get('x-request-id')).toBe(minted.body.request_id);
+  });
+
+  it('documents every route and its auth in OpenAPI', async () => {
+    const doc = (await controller.api.get('/api/docs-json')).body;
+    const routes = Object.entries(doc.paths as Record<string, Record<string, { security?: unknown[] }>>).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, secured: (op.security ?? []).length > 0 })),
+    );
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        { route: 'POST /api/login', secured: false },
+        { route: 'GET /api/health', secured: false },
+        { route: 'GET /api/health/detail', secured: false },
+        { route: 'GET /api/me', secured: true },
+        { route: 'POST /api/users', secured: true },
+        { route: 'DELETE /api/tokens/{id}', secured: true },
+      ]),
+    );
+    expect(doc.components.securitySchemes.bearer).toBeDefined();
+  });
+});
