@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import type { PrimaryLocator } from './primary-locator.js';
+import { ResilientClient } from './resilient-client.js';
 
 interface GenerationalClient extends pg.PoolClient {
   generation?: number;
@@ -19,7 +20,7 @@ export class PrimaryPool {
 
   constructor(options: pg.PoolConfig, locator: PrimaryLocator) {
     const owner = this;
-    class RoutedClient extends pg.Client {
+    class RoutedClient extends ResilientClient {
       readonly generation = owner.generation;
       constructor(config?: pg.ClientConfig) {
         // pg-pool keeps `password` non-enumerable (out of logs), so a spread alone would drop it.
@@ -41,6 +42,13 @@ export class PrimaryPool {
 
   recycle(): void {
     this.generation += 1;
+    // Evict the idle ones now too: one checkout each takes them off the idle list, and `connect` discards
+    // those of an older generation. pg-pool's public idleCount says how many there are.
+    for (let idle = this.pool.idleCount; idle > 0; idle--) {
+      void this.connect()
+        .then((client) => client.release())
+        .catch(() => undefined);
+    }
   }
 
   end(): Promise<void> {

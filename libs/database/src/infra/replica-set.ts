@@ -3,6 +3,7 @@ import { describeTarget, type PostgresTarget } from '#config';
 import pg from 'pg';
 import { chooseReplica, type ReplicaState } from '../domain/read-routing.js';
 import { poolOptionsFor } from './pool-options.js';
+import { ResilientClient } from './resilient-client.js';
 
 /**
  * Lag in seconds as the standby sees it. When everything received has been replayed the standby is
@@ -43,7 +44,7 @@ export class ReplicaSet {
     private readonly checkIntervalMs = 1000,
   ) {
     this.replicas = targets.map((target) => {
-      const pool = new pg.Pool({ ...poolOptionsFor(target, target.applicationName), host: target.hosts[0].host, port: target.hosts[0].port });
+      const pool = new pg.Pool({ ...poolOptionsFor(target, target.applicationName), host: target.hosts[0].host, port: target.hosts[0].port, Client: ResilientClient });
       pool.on('error', () => undefined);
       return { name: describeTarget(target), pool, up: false };
     });
