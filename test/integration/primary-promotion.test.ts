@@ -39,6 +39,7 @@ describe('a standby is promoted while the API takes writes', () => {
     const admin = await controller!.api.loginAs(TEST_ADMIN.username, TEST_ADMIN.password);
     const loop = new WriteLoop(admin, prefix);
     loop.start();
+    try {
     await eventually(() => expect(loop.succeededSince(0)).toBeGreaterThan(5));
 
     await primary.kill();
@@ -46,7 +47,10 @@ describe('a standby is promoted while the API takes writes', () => {
     afterPromotion();
     const promotedAt = Date.now();
     await eventually(() => expect(loop.succeededSince(promotedAt)).toBeGreaterThan(10), 20_000);
-    const outcomes = await loop.stop();
+    } finally {
+      await loop.stop();
+    }
+    const outcomes = loop.outcomes;
 
     for (const outcome of outcomes.filter((o) => o.status !== 201)) expect(outcome).toMatchObject({ status: 503, retryAfter: '2' });
     const stored = new Set((await standby.query<{ username: string }>('SELECT username FROM users', [], 'app')).map((r) => r.username));
