@@ -138,7 +138,10 @@ describe('auth against a real PostgreSQL', () => {
     const forged = jwt.sign({ sub: me.id, ver: 0 }, 'another-secret-that-is-long-enough-000', { issuer: 'nmos-control', keyid: 'whatever' });
     expect((await controller.api.as(forged).get('/api/me')).status).toBe(401);
     const decoded = jwt.decode((await controller.api.post('/api/login', TEST_ADMIN)).body.token, { complete: true })!;
-    const expired = jwt.sign({ sub: me.id, ver: 0, exp: Math.floor(Date.now() / 1000) - 10 }, TEST_JWT_SECRET, { issuer: 'nmos-control', keyid: decoded.header.kid });
+    const expired = jwt.sign({ sub: me.id, ver: 0, exp: Math.floor(Date.now() / 1000) - 10 }, TEST_JWT_SECRET, {
+      issuer: 'nmos-control',
+      keyid: decoded.header.kid,
+    });
     const expiredAnswer = await controller.api.as(expired).get('/api/me');
     expect(expiredAnswer.status).toBe(401);
     expect(expiredAnswer.body.message).toMatch(/expired/);
@@ -193,5 +196,47 @@ describe('auth against a real PostgreSQL', () => {
       ]),
     );
     expect(doc.components.securitySchemes.bearer).toBeDefined();
+  });
+});
+
+describe('JWT secret rotation across replicas', () => {
+  let dir: string;
+  let pg: PostgresServer;
+  const OLD = 'old-secret-'.padEnd(40, 'o');
+  const NEW = 'new-secret-'.padEnd(40, 'n');
+
+  beforeAll(async () => {
+    dir = await scratchDir('rotation');
+    pg = await startPrimary(dir);
+    await createDatabase(pg, 'rotation');
+  });
+
+  afterAll(async () => {
+    await pg?.stop();
+    await removeDir(dir);
+  });
+
+  it('keeps tokens signed with JWT_SECRET_PREVIOUS working until the previous secret is dropped', async () => {
+    const url = urlOf(pg.port, 'rotation');
+    // One app at a time: passport keeps strategies in a process-wide registry, so apps in one process
+    // would share the last one's keys (in production each replica is its own process).
+    const withController = async <T>(env: Record<string, string>, use: (c: RunningController) => Promise<T>): Promise<T> => {
+      const controller = await startController({ DATABASE_URL: url, ...env });
+      try {
+        return await use(controller);
+      } finally {
+        await controller.close();
+      }
+    };
+    const oldToken = await withController({ JWT_SECRET: OLD }, async (c) => (await c.api.post('/api/login', TEST_ADMIN)).body.token);
+    const newToken = await withController({ JWT_SECRET: NEW, JWT_SECRET_PREVIOUS: OLD }, async (c) => {
+      expect((await c.api.as(oldToken).get('/api/me')).status).toBe(200);
+      return (await c.api.post('/api/login', TEST_ADMIN)).body.token;
+    });
+    await withController({ JWT_SECRET: NEW }, async (c) => {
+      expect((await c.api.as(newToken).get('/api/me')).status).toBe(200);
+      expect((await c.api.as(oldToken).get('/api/me')).status).toBe(401);
+    });
+    await withController({ JWT_SECRET: OLD }, async (c) => expect((await c.api.as(newToken).get('/api/me')).status).toBe(401));
   });
 });

@@ -34,21 +34,21 @@ describe('the primary fails under a loop of API writes', () => {
     const loop = new WriteLoop(admin, 'crash');
     loop.start();
     try {
-    await eventually(() => expect(loop.succeededSince(0)).toBeGreaterThan(5));
-    await primary.stop('immediate');
+      await eventually(() => expect(loop.succeededSince(0)).toBeGreaterThan(5));
+      await primary.stop('immediate');
 
-    await sleep(1_500);
-    // Liveness depends on nothing outside the process; readiness says this replica cannot write.
-    expect((await controller.api.get('/api/health')).status).toBe(200);
-    const unready = await controller.api.get('/api/health/detail');
-    expect(unready.status).toBe(503);
-    expect(unready.body.details.database.primary).toMatchObject({ up: false, writable: false });
-    expect(JSON.stringify(unready.body)).not.toContain('test-password');
+      await sleep(1_500);
+      // Liveness depends on nothing outside the process; readiness says this replica cannot write.
+      expect((await controller.api.get('/api/health')).status).toBe(200);
+      const unready = await controller.api.get('/api/health/detail');
+      expect(unready.status).toBe(503);
+      expect(unready.body.details.database.primary).toMatchObject({ up: false, writable: false });
+      expect(JSON.stringify(unready.body)).not.toContain('test-password');
 
-    await primary.start();
-    const restartedAt = Date.now();
-    await eventually(async () => expect((await controller.api.get('/api/health/detail')).status).toBe(200), 15_000);
-    await eventually(() => expect(loop.succeededSince(restartedAt)).toBeGreaterThan(10), 15_000);
+      await primary.start();
+      const restartedAt = Date.now();
+      await eventually(async () => expect((await controller.api.get('/api/health/detail')).status).toBe(200), 15_000);
+      await eventually(() => expect(loop.succeededSince(restartedAt)).toBeGreaterThan(10), 15_000);
     } finally {
       await loop.stop();
     }
@@ -64,7 +64,11 @@ describe('the primary fails under a loop of API writes', () => {
 
   it('recycles connections that a read-only node left in the pool (25006)', async () => {
     const appBackends = async () =>
-      new Set((await primary.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = 'nmos-control' AND datname = 'app'")).map((r) => r.pid));
+      new Set(
+        (await primary.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = 'nmos-control' AND datname = 'app'")).map(
+          (r) => r.pid,
+        ),
+      );
     // Fill the pool with idle connections: six statements at once need six.
     const db = controller.app.get(DatabaseService);
     await Promise.all(Array.from({ length: 6 }, () => db.readPrimary((sql) => sql.query('SELECT pg_sleep(0.2)'))));
@@ -82,7 +86,9 @@ describe('the primary fails under a loop of API writes', () => {
     await primary.query('ALTER SYSTEM RESET default_transaction_read_only');
     await primary.query('SELECT pg_reload_conf()');
     await sleep(300);
-    await eventually(async () => expect((await admin.post('/api/users', { username: `after-read-only-${Date.now()}`, password: 'password-123', role: 'viewer' })).status).toBe(201));
+    await eventually(async () =>
+      expect((await admin.post('/api/users', { username: `after-read-only-${Date.now()}`, password: 'password-123', role: 'viewer' })).status).toBe(201),
+    );
 
     // Every connection that was pooled when the node went read-only has been discarded.
     await sleep(200);

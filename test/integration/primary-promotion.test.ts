@@ -40,13 +40,13 @@ describe('a standby is promoted while the API takes writes', () => {
     const loop = new WriteLoop(admin, prefix);
     loop.start();
     try {
-    await eventually(() => expect(loop.succeededSince(0)).toBeGreaterThan(5));
+      await eventually(() => expect(loop.succeededSince(0)).toBeGreaterThan(5));
 
-    await primary.kill();
-    await standby.query('SELECT pg_promote()');
-    afterPromotion();
-    const promotedAt = Date.now();
-    await eventually(() => expect(loop.succeededSince(promotedAt)).toBeGreaterThan(10), 20_000);
+      await primary.kill();
+      await standby.query('SELECT pg_promote()');
+      afterPromotion();
+      const promotedAt = Date.now();
+      await eventually(() => expect(loop.succeededSince(promotedAt)).toBeGreaterThan(10), 20_000);
     } finally {
       await loop.stop();
     }

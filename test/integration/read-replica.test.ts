@@ -5,7 +5,8 @@ import { eventually } from '../support/eventually.js';
 import { createDatabase, removeDir, scratchDir, startPrimary, startReplica, urlOf, waitForReplay } from '../support/pg-cluster.js';
 
 /** Which server answered: a standby reports that it is in recovery. */
-const servedByReplica = (db: DatabaseService) => db.read(async (sql) => (await sql.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby'))[0].standby);
+const servedByReplica = (db: DatabaseService) =>
+  db.read(async (sql) => (await sql.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby'))[0].standby);
 
 describe('lag-tolerant reads with a real primary and streaming replica', () => {
   let dir: string;

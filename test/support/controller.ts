@@ -26,7 +26,7 @@ export async function startController(env: Record<string, string>): Promise<Runn
     ADMIN_PASSWORD: TEST_ADMIN.password,
     ...env,
   });
-  const app = await createControllerApp(config, createRootLogger(config.logLevel));
+  const app = await createControllerApp(config, createRootLogger(config.logLevel), { docsUi: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

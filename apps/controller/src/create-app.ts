@@ -11,7 +11,16 @@ import { AppModule } from './app.module.js';
  * Builds the HTTP application (Fastify: about five times Express's throughput here) without listening,
  * so tests drive the same assembly as production.
  */
-export async function createControllerApp(config: AppConfig, logger: Pino): Promise<NestFastifyApplication> {
+export interface CreateAppOptions {
+  /**
+   * Serve Swagger UI's assets at /api/docs (through @fastify/static). The OpenAPI document itself is
+   * always served. In-process jest tests turn the UI off: @fastify/static requires an ESM-only package,
+   * which Node 20.19 loads but jest on Node 20 cannot (see FIELD-NOTES); a process test covers the page.
+   */
+  docsUi?: boolean;
+}
+
+export async function createControllerApp(config: AppConfig, logger: Pino, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
@@ -30,7 +39,9 @@ export async function createControllerApp(config: AppConfig, logger: Pino): Prom
     void reply.header('x-request-id', request.id);
     // The API speaks JSON only: a body of another type is refused before any handler sees it.
     if (hasBody(request) && !isJson(request.headers['content-type'])) {
-      return reply.status(415).send({ statusCode: 415, error: 'unsupported_media_type', message: 'Request bodies must be application/json', request_id: request.id });
+      return reply
+        .status(415)
+        .send({ statusCode: 415, error: 'unsupported_media_type', message: 'Request bodies must be application/json', request_id: request.id });
     }
   });
   fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -45,12 +56,14 @@ export async function createControllerApp(config: AppConfig, logger: Pino): Prom
     app,
     new DocumentBuilder()
       .setTitle('nmos-control')
-      .setDescription('High-availability NMOS control plane. Every route needs a bearer token (JWT from POST /api/login, or an API token) unless marked otherwise.')
+      .setDescription(
+        'High-availability NMOS control plane. Every route needs a bearer token (JWT from POST /api/login, or an API token) unless marked otherwise.',
+      )
       .setVersion(process.env.npm_package_version ?? '0.1.0')
       .addBearerAuth()
       .build(),
   );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json', yamlDocumentUrl: 'api/docs-yaml' });
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json', yamlDocumentUrl: 'api/docs-yaml', ui: options.docsUi ?? true });
   return app;
 }
 

@@ -30,7 +30,8 @@ export const AUTH_MIGRATIONS = [AuthTables1764201600100];
       provide: JwtKeys,
       inject: [AppConfig],
       // Embedded mode keeps a generated secret in DATA_DIR; with an external database JWT_SECRET is required (config checks).
-      useFactory: (config: AppConfig) => new JwtKeys(config.jwtSecret ?? dataDirSecret(config.dataDir, 'jwt.secret'), config.jwtSecretPrevious, config.jwtTtlSeconds),
+      useFactory: (config: AppConfig) =>
+        new JwtKeys(config.jwtSecret ?? dataDirSecret(config.dataDir, 'jwt.secret'), config.jwtSecretPrevious, config.jwtTtlSeconds),
     },
     UsersRepository,
     ApiTokensRepository,

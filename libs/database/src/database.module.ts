@@ -18,10 +18,7 @@ export class DatabaseModule {
   static forRoot(migrations: MigrationClass[]): DynamicModule {
     return {
       module: DatabaseModule,
-      providers: [
-        { provide: DatabaseService, inject: [AppConfig], useFactory: (config: AppConfig) => DatabaseService.open(config, migrations) },
-        LeaseService,
-      ],
+      providers: [{ provide: DatabaseService, inject: [AppConfig], useFactory: (config: AppConfig) => DatabaseService.open(config, migrations) }, LeaseService],
       exports: [DatabaseService, LeaseService],
     };
   }

@@ -11,4 +11,6 @@ export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
 /** The lowest role allowed; routes without it accept any authenticated caller (viewer and up). */
 export const RequireRole = (role: UserRole) => SetMetadata(REQUIRED_ROLE, role);
 
-export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => ctx.switchToHttp().getRequest<{ user: Principal }>().user);
+export const CurrentPrincipal = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): Principal => ctx.switchToHttp().getRequest<{ user: Principal }>().user,
+);

@@ -31,7 +31,8 @@ export class BearerAuthGuard extends AuthGuard('jwt') {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = request.headers.authorization;
-    if (typeof header !== 'string' || !/^Bearer\s+\S+$/i.test(header)) throw new UnauthenticatedError('A bearer token is required (Authorization: Bearer <token>)');
+    if (typeof header !== 'string' || !/^Bearer\s+\S+$/i.test(header))
+      throw new UnauthenticatedError('A bearer token is required (Authorization: Bearer <token>)');
     const token = header.replace(/^Bearer\s+/i, '');
     if (token.startsWith(API_TOKEN_PREFIX)) request.user = await this.apiTokens.authenticate(token);
     else await super.canActivate(context);

@@ -45,7 +45,10 @@ export class ApiTokensService {
 
   async authenticate(token: string): Promise<Principal> {
     const hash = hashOf(token);
-    const record = await this.active.getOrLoad(hash.toString('hex'), async () => (await this.db.read((sql) => this.repository.findActiveByHash(sql, hash))) ?? null);
+    const record = await this.active.getOrLoad(
+      hash.toString('hex'),
+      async () => (await this.db.read((sql) => this.repository.findActiveByHash(sql, hash))) ?? null,
+    );
     if (!record) throw new UnauthenticatedError('Unknown or revoked API token');
     this.touch(record.id);
     return { kind: 'api_token', id: record.id, name: record.name, role: record.role };

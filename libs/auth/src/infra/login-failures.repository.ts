@@ -7,7 +7,11 @@ export type ThrottleScope = 'user' | 'address';
 @Injectable()
 export class LoginFailuresRepository {
   /** Failures within the current window and the seconds until that window ends. */
-  async current(sql: Sql, keys: Record<ThrottleScope, string>, windowSeconds: number): Promise<Array<{ scope: ThrottleScope; failures: number; resets_in: number }>> {
+  async current(
+    sql: Sql,
+    keys: Record<ThrottleScope, string>,
+    windowSeconds: number,
+  ): Promise<Array<{ scope: ThrottleScope; failures: number; resets_in: number }>> {
     return sql.query(
       `SELECT scope, failures, ceil(EXTRACT(EPOCH FROM window_started_at + make_interval(secs => $3) - now()))::int AS resets_in
        FROM login_failures

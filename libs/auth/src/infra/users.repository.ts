@@ -30,10 +30,9 @@ export class UsersRepository {
   }
 
   async findByUsername(sql: Sql, username: string): Promise<UserWithHash | undefined> {
-    const [user] = await sql.query<UserWithHash & Record<string, unknown>>(
-      `SELECT ${COLUMNS}, password_hash FROM users WHERE lower(username) = lower($1)`,
-      [username],
-    );
+    const [user] = await sql.query<UserWithHash & Record<string, unknown>>(`SELECT ${COLUMNS}, password_hash FROM users WHERE lower(username) = lower($1)`, [
+      username,
+    ]);
     return user;
   }
 
@@ -50,10 +49,11 @@ export class UsersRepository {
   /** Only on an empty table: replicas starting together create the first admin once. */
   async insertFirst(sql: Sql, user: { username: string; passwordHash: string; role: UserRole }): Promise<boolean> {
     await sql.query('LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE');
-    const inserted = await sql.execute(
-      'INSERT INTO users (username, password_hash, role) SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM users)',
-      [user.username, user.passwordHash, user.role],
-    );
+    const inserted = await sql.execute('INSERT INTO users (username, password_hash, role) SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM users)', [
+      user.username,
+      user.passwordHash,
+      user.role,
+    ]);
     return inserted === 1;
   }
 

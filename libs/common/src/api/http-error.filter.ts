@@ -33,7 +33,11 @@ const FASTIFY_CODES: Record<string, string> = {
  * their status; Fastify's parser errors (bad JSON, body too large) keep theirs; everything else is a
  * logged 500 that reveals nothing but the request id.
  */
-export function toErrorResponse(err: unknown, requestId: string | undefined, logger: Logger): {
+export function toErrorResponse(
+  err: unknown,
+  requestId: string | undefined,
+  logger: Logger,
+): {
   status: number;
   body: ErrorBody;
   headers: Record<string, string>;
@@ -93,17 +97,28 @@ export class HttpErrorFilter implements ExceptionFilter {
 
 function codeForStatus(status: number): string {
   switch (status) {
-    case 400: return 'bad_request';
-    case 401: return 'unauthorized';
-    case 403: return 'forbidden';
-    case 404: return 'not_found';
-    case 405: return 'method_not_allowed';
-    case 409: return 'conflict';
-    case 413: return 'payload_too_large';
-    case 415: return 'unsupported_media_type';
-    case 429: return 'rate_limited';
-    case 503: return 'unavailable';
-    default: return status >= 500 ? 'internal_error' : 'bad_request';
+    case 400:
+      return 'bad_request';
+    case 401:
+      return 'unauthorized';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'not_found';
+    case 405:
+      return 'method_not_allowed';
+    case 409:
+      return 'conflict';
+    case 413:
+      return 'payload_too_large';
+    case 415:
+      return 'unsupported_media_type';
+    case 429:
+      return 'rate_limited';
+    case 503:
+      return 'unavailable';
+    default:
+      return status >= 500 ? 'internal_error' : 'bad_request';
   }
 }
 

@@ -2,15 +2,7 @@
  * The kinds of failure a service may report. Only the HTTP edge (HttpErrorFilter) turns a kind into a
  * status code, so services stay free of transport concerns.
  */
-export type ErrorKind =
-  | 'invalid'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'locked'
-  | 'rate_limited'
-  | 'unavailable';
+export type ErrorKind = 'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'locked' | 'rate_limited' | 'unavailable';
 
 export interface FieldProblem {
   field: string;

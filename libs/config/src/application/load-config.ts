@@ -6,7 +6,11 @@ import type { PostgresTarget } from '../domain/postgres-target.js';
 
 const MIN_SECRET_LENGTH = 32;
 
-const optionalText = z.string().trim().optional().transform((v) => (v === '' ? undefined : v));
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
 const integer = (fallback: number, min: number, max: number) =>
   z
     .string()
@@ -69,12 +73,15 @@ export const CONFIG_VARIABLES = Object.keys(EnvSchema.shape);
  * deployment fails at start with one readable message instead of at the first request.
  */
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
-  const parsed = EnvSchema.safeParse(env);
-  const problems: string[] = parsed.success
-    ? []
-    : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-  if (!parsed.success) throw new ConfigError(problems);
-  const e = parsed.data;
+  // Each variable on its own, so one bad value does not hide the problems of the others.
+  const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(EnvSchema.shape)) {
+    const parsed = schema.safeParse(env[name]);
+    if (parsed.success) values[name] = parsed.data;
+    else problems.push(...parsed.error.issues.map((issue) => `${name}: ${issue.message}`));
+  }
+  const e = values as z.infer<typeof EnvSchema>;
 
   const applicationName = 'nmos-control';
   let database: DatabaseSettings;
@@ -82,7 +89,11 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     const primary = parsePostgresUrl('DATABASE_URL', e.DATABASE_URL, { poolMax: 20, applicationName });
     const replicas: PostgresTarget[] = [];
     if (!primary.ok) problems.push(...primary.problems);
-    for (const [index, url] of (e.DATABASE_READ_REPLICA_URL ?? '').split(',').map((u) => u.trim()).filter(Boolean).entries()) {
+    for (const [index, url] of (e.DATABASE_READ_REPLICA_URL ?? '')
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean)
+      .entries()) {
       const replica = parsePostgresUrl(`DATABASE_READ_REPLICA_URL[${index}]`, url, { poolMax: 10, applicationName: `${applicationName}-read` });
       if (replica.ok) replicas.push(replica.target);
       else problems.push(...replica.problems);
@@ -94,7 +105,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     database = { mode: 'embedded', port: e.EMBEDDED_DATABASE_PORT };
   }
   if (e.JWT_SECRET && e.JWT_SECRET.length < MIN_SECRET_LENGTH) problems.push(`JWT_SECRET: must be at least ${MIN_SECRET_LENGTH} characters`);
-  if (e.JWT_SECRET_PREVIOUS && e.JWT_SECRET_PREVIOUS.length < MIN_SECRET_LENGTH) problems.push(`JWT_SECRET_PREVIOUS: must be at least ${MIN_SECRET_LENGTH} characters`);
+  if (e.JWT_SECRET_PREVIOUS && e.JWT_SECRET_PREVIOUS.length < MIN_SECRET_LENGTH)
+    problems.push(`JWT_SECRET_PREVIOUS: must be at least ${MIN_SECRET_LENGTH} characters`);
   if (e.JWT_SECRET_PREVIOUS && !e.JWT_SECRET) problems.push('JWT_SECRET_PREVIOUS: needs JWT_SECRET (the new secret) as well');
   if (Boolean(e.ADMIN_USERNAME) !== Boolean(e.ADMIN_PASSWORD)) problems.push('ADMIN_USERNAME/ADMIN_PASSWORD: set both or neither');
   if (e.ADMIN_USERNAME && !USERNAME.test(e.ADMIN_USERNAME)) problems.push(`ADMIN_USERNAME: ${USERNAME_RULE}`);
@@ -134,7 +146,10 @@ export const USERNAME_RULE = '1-64 characters: letters, digits, . _ @ -, startin
 function parseCors(value: string | undefined, problems: string[]): string[] | '*' | false {
   if (!value) return false;
   if (value === '*') return '*';
-  const origins = value.split(',').map((o) => o.trim()).filter(Boolean);
+  const origins = value
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   for (const origin of origins) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) problems.push(`CORS_ORIGINS: "${origin}" is not an origin like https://host:port`);
   }

@@ -1,9 +1,7 @@
 import type { LogLevel } from '#common';
 import type { PostgresTarget } from './postgres-target.js';
 
-export type DatabaseSettings =
-  | { mode: 'embedded'; port: number }
-  | { mode: 'external'; primary: PostgresTarget; replicas: PostgresTarget[] };
+export type DatabaseSettings = { mode: 'embedded'; port: number } | { mode: 'external'; primary: PostgresTarget; replicas: PostgresTarget[] };
 
 export interface AppConfigValues {
   port: number;

@@ -12,8 +12,16 @@ const SSL_MODES: SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-c
 const SESSION_ATTRS: TargetSessionAttrs[] = ['any', 'read-write', 'primary', 'read-only', 'standby', 'prefer-standby'];
 /** Query parameters we understand: libpq's names, plus pgx's pool_* that the HA guide uses. */
 const KNOWN_PARAMS = [
-  'sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'pool_max_conns', 'pool_min_conns', 'connect_timeout',
-  'statement_timeout', 'application_name', 'target_session_attrs',
+  'sslmode',
+  'sslrootcert',
+  'sslcert',
+  'sslkey',
+  'pool_max_conns',
+  'pool_min_conns',
+  'connect_timeout',
+  'statement_timeout',
+  'application_name',
+  'target_session_attrs',
 ];
 
 /**

@@ -182,10 +182,7 @@ export class DatabaseService implements OnApplicationShutdown {
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer within ${PRIMARY_PROBE_TIMEOUT_MS} ms`)), PRIMARY_PROBE_TIMEOUT_MS);
       });
-      const [{ standby }] = await Promise.race([
-        this.readPrimary((sql) => sql.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby')),
-        timeout,
-      ]);
+      const [{ standby }] = await Promise.race([this.readPrimary((sql) => sql.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby')), timeout]);
       if (standby) this.noteFailure({ code: '25006' });
       return { name, up: true, writable: !standby, latency_ms: Math.round((performance.now() - started) * 10) / 10 };
     } catch (err) {

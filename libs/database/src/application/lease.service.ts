@@ -93,7 +93,13 @@ export class LeaseService implements BeforeApplicationShutdown {
         held_here: r.valid && r.holder === INSTANCE_ID,
       }));
     } catch {
-      return [...this.leases.values()].map((l) => ({ name: l.name, holder: this.isHeld(l.name) ? INSTANCE_ID : null, epoch: l.epoch || null, expires_at: null, held_here: this.isHeld(l.name) }));
+      return [...this.leases.values()].map((l) => ({
+        name: l.name,
+        holder: this.isHeld(l.name) ? INSTANCE_ID : null,
+        epoch: l.epoch || null,
+        expires_at: null,
+        held_here: this.isHeld(l.name),
+      }));
     }
   }
 

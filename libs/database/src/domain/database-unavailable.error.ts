@@ -6,7 +6,10 @@ import { DomainError } from '#common';
  * the route takes one: a failure during COMMIT leaves the outcome unknown).
  */
 export class DatabaseUnavailableError extends DomainError {
-  constructor(reason: string, override readonly cause?: unknown) {
+  constructor(
+    reason: string,
+    override readonly cause?: unknown,
+  ) {
     super('unavailable', 'database_unavailable', `The database cannot serve this request right now (${reason}); retry shortly`, {
       retryAfterSeconds: 2,
     });

@@ -137,7 +137,14 @@ export class PostgresServer {
   }
 
   client(database = 'postgres'): pg.Client {
-    return new pg.Client({ host: '127.0.0.1', port: this.options.port, user: this.options.user, password: this.options.password, database, connectionTimeoutMillis: 2000 });
+    return new pg.Client({
+      host: '127.0.0.1',
+      port: this.options.port,
+      user: this.options.user,
+      password: this.options.password,
+      database,
+      connectionTimeoutMillis: 2000,
+    });
   }
 
   async query<T extends pg.QueryResultRow = Record<string, unknown>>(text: string, params: unknown[] = [], database = 'postgres'): Promise<T[]> {
@@ -171,21 +178,21 @@ export class PostgresServer {
 
 /** PostgreSQL refuses to run as root: as root, it runs as the `postgres` OS user, created if needed. */
 export async function serverOsUser(): Promise<RunAs | undefined> {
-    if (process.getuid?.() !== 0) return undefined;
-    const lookup = (): RunAs | undefined => {
-      try {
-        return {
-          uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
-          gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
-        };
-      } catch {
-        return undefined;
-      }
-    };
-    const found = lookup();
-    if (found) return found;
-    execFileSync('useradd', ['--system', '--no-create-home', '--user-group', 'postgres'], { stdio: 'pipe' });
-    return lookup();
+  if (process.getuid?.() !== 0) return undefined;
+  const lookup = (): RunAs | undefined => {
+    try {
+      return {
+        uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
+        gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
+      };
+    } catch {
+      return undefined;
+    }
+  };
+  const found = lookup();
+  if (found) return found;
+  execFileSync('useradd', ['--system', '--no-create-home', '--user-group', 'postgres'], { stdio: 'pipe' });
+  return lookup();
 }
 
 /**

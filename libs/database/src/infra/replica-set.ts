@@ -44,7 +44,12 @@ export class ReplicaSet {
     private readonly checkIntervalMs = 1000,
   ) {
     this.replicas = targets.map((target) => {
-      const pool = new pg.Pool({ ...poolOptionsFor(target, target.applicationName), host: target.hosts[0].host, port: target.hosts[0].port, Client: ResilientClient });
+      const pool = new pg.Pool({
+        ...poolOptionsFor(target, target.applicationName),
+        host: target.hosts[0].host,
+        port: target.hosts[0].port,
+        Client: ResilientClient,
+      });
       pool.on('error', () => undefined);
       return { name: describeTarget(target), pool, up: false };
     });
