@@ -16,9 +16,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       algorithms: ['HS256'],
       issuer: keys.issuer,
-      secretOrKeyProvider: (_request: unknown, rawToken: string, done: (err: Error | null, secret?: string) => void) => {
+      // passport-jwt hands the key to jsonwebtoken.verify, which takes a KeyObject; its typings only say string | Buffer.
+      secretOrKeyProvider: (_request: unknown, rawToken: string, done: (err: Error | null, secret?: Buffer) => void) => {
         const secret = keys.secretFor(rawToken);
-        if (secret) done(null, secret);
+        if (secret) done(null, secret as unknown as Buffer);
         else done(new Error('token signed with an unknown key'));
       },
     });

@@ -5,6 +5,8 @@
  */
 export class ExpiringCache<V> {
   private readonly entries = new Map<string, { value: V; expiresAt: number }>();
+  /** Loads in flight: when an entry expires under load, the concurrent misses share one query. */
+  private readonly loading = new Map<string, Promise<V>>();
 
   constructor(
     private readonly ttlMs: number,
@@ -15,10 +17,17 @@ export class ExpiringCache<V> {
     const now = performance.now();
     const hit = this.entries.get(key);
     if (hit && hit.expiresAt > now) return hit.value;
-    const value = await load();
-    if (this.entries.size >= this.maxEntries) this.entries.clear();
-    this.entries.set(key, { value, expiresAt: now + this.ttlMs });
-    return value;
+    const inFlight = this.loading.get(key);
+    if (inFlight) return inFlight;
+    const loaded = load()
+      .then((value) => {
+        if (this.entries.size >= this.maxEntries) this.entries.clear();
+        this.entries.set(key, { value, expiresAt: performance.now() + this.ttlMs });
+        return value;
+      })
+      .finally(() => this.loading.delete(key));
+    this.loading.set(key, loaded);
+    return loaded;
   }
 
   /** Changes made on this replica show at once here; other replicas see them when their entry expires. */
