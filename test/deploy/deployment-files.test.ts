@@ -11,7 +11,8 @@ describe('docker-compose.ha.yml', () => {
   const compose = parse(readFileSync('docker-compose.ha.yml', 'utf8'));
   const controller = compose.services.controller;
   const environment: Record<string, string> = controller.environment;
-  const withSecrets = (value: string) => value.replace(/\$\{(\w+)[^}]*\}/g, (_, name: string) => (name === 'JWT_SECRET' ? 'j'.repeat(40) : `${name.toLowerCase()}-value`));
+  const withSecrets = (value: string) =>
+    value.replace(/\$\{(\w+)[^}]*\}/g, (_, name: string) => (name === 'JWT_SECRET' ? 'j'.repeat(40) : `${name.toLowerCase()}-value`));
 
   it('runs three controller replicas behind nginx with a primary and a streaming replica', () => {
     expect(controller.deploy.replicas).toBe(3);

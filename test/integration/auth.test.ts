@@ -12,7 +12,13 @@ describe('auth against a real PostgreSQL', () => {
   let pg: PostgresServer;
   let controller: RunningController;
   let admin: ApiClient;
-  const env = () => ({ DATABASE_URL: urlOf(pg.port, 'auth'), LOGIN_MAX_FAILURES_PER_USER: '3', LOGIN_MAX_FAILURES_PER_ADDRESS: '1000' });
+  const env = () => ({
+    DATABASE_URL: urlOf(pg.port, 'auth'),
+    LOGIN_MAX_FAILURES_PER_USER: '3',
+    LOGIN_MAX_FAILURES_PER_ADDRESS: '6',
+    TRUST_PROXY: 'true',
+    CORS_ORIGINS: 'https://ops.example:8443',
+  });
   const countUsers = async () => Number((await pg.query<{ n: string }>('SELECT count(*) AS n FROM users', [], 'auth'))[0].n);
 
   beforeAll(async () => {
@@ -49,13 +55,35 @@ describe('auth against a real PostgreSQL', () => {
   it('limits failed logins per username, counted in PostgreSQL, with Retry-After', async () => {
     const user = newUser('viewer');
     await admin.post('/api/users', user);
-    for (let i = 0; i < 3; i++) expect((await controller.api.post('/api/login', { username: user.username, password: 'wrong-password' })).status).toBe(401);
-    // Even the right password is refused while the window lasts.
-    const blocked = await controller.api.post('/api/login', { username: user.username, password: user.password });
+    const from = { 'x-forwarded-for': '192.0.2.10' };
+    for (let i = 0; i < 3; i++)
+      expect((await controller.api.post('/api/login', { username: user.username, password: 'wrong-password' }, from)).status).toBe(401);
+    // Even the right password is refused while the window lasts, from any address.
+    const blocked = await controller.api.post('/api/login', { username: user.username, password: user.password }, { 'x-forwarded-for': '192.0.2.11' });
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
     const [row] = await pg.query<{ failures: number }>("SELECT failures FROM login_failures WHERE scope = 'user' AND key = $1", [user.username], 'auth');
     expect(row.failures).toBe(3);
+  });
+
+  it('limits failed logins per client address, whatever the usernames tried', async () => {
+    const from = { 'x-forwarded-for': '192.0.2.20' };
+    for (let i = 0; i < 6; i++)
+      expect((await controller.api.post('/api/login', { username: `guess-${i}`, password: 'wrong-password' }, from)).status).toBe(401);
+    expect((await controller.api.post('/api/login', TEST_ADMIN, from)).status).toBe(429);
+    expect((await controller.api.post('/api/login', TEST_ADMIN, { 'x-forwarded-for': '192.0.2.21' })).status).toBe(200);
+  });
+
+  it('answers CORS preflights for the configured origins only', async () => {
+    const preflight = (origin: string) =>
+      controller.api.request('OPTIONS', '/api/me', undefined, {
+        origin,
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization',
+      });
+    const allowed = await preflight('https://ops.example:8443');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://ops.example:8443');
+    expect((await preflight('https://elsewhere.example')).headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('enforces roles: viewer < operator < engineer < admin', async () => {
