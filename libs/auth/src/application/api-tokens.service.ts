@@ -45,9 +45,13 @@ export class ApiTokensService {
 
   async authenticate(token: string): Promise<Principal> {
     const hash = hashOf(token);
+    // A token created a moment ago may not be on the replica yet: confirm a miss on the primary.
     const record = await this.active.getOrLoad(
       hash.toString('hex'),
-      async () => (await this.db.read((sql) => this.repository.findActiveByHash(sql, hash))) ?? null,
+      async () =>
+        (await this.db.read((sql) => this.repository.findActiveByHash(sql, hash))) ??
+        (await this.db.readPrimary((sql) => this.repository.findActiveByHash(sql, hash))) ??
+        null,
     );
     if (!record) throw new UnauthenticatedError('Unknown or revoked API token');
     this.touch(record.id);

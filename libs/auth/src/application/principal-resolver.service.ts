@@ -19,10 +19,21 @@ export class PrincipalResolver {
   ) {}
 
   async forClaims(claims: AccessTokenClaims): Promise<Principal> {
-    const user = await this.users.getOrLoad(claims.sub, async () => (await this.db.read((sql) => this.repository.findById(sql, claims.sub))) ?? null);
+    const user = await this.users.getOrLoad(claims.sub, () => this.load(claims));
     if (!user) throw new UnauthenticatedError('This user no longer exists');
     if (user.token_version !== claims.ver) throw new UnauthenticatedError('This token was revoked (password changed); log in again');
     return { kind: 'user', id: user.id, name: user.username, role: user.role };
+  }
+
+  /**
+   * From a replica when one is healthy: this runs for every uncached token. A replica may not have
+   * replayed a user created a moment ago (or a new password's token version), so a refusal is only
+   * given after the primary confirms it.
+   */
+  private async load(claims: AccessTokenClaims): Promise<UserRecord | null> {
+    const fromReplica = await this.db.read((sql) => this.repository.findById(sql, claims.sub));
+    if (fromReplica && fromReplica.token_version === claims.ver) return fromReplica;
+    return (await this.db.readPrimary((sql) => this.repository.findById(sql, claims.sub))) ?? null;
   }
 
   forget(userId: string): void {

@@ -16,8 +16,9 @@ export class UsersService {
     private readonly principals: PrincipalResolver,
   ) {}
 
+  /** From the primary: an admin who just created a user expects to see it listed. */
   list(): Promise<UserRecord[]> {
-    return this.db.read((sql) => this.repository.list(sql));
+    return this.db.readPrimary((sql) => this.repository.list(sql));
   }
 
   async get(id: string): Promise<UserRecord> {

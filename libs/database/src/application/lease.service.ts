@@ -31,6 +31,7 @@ interface Lease {
 
 /** Stop acting as holder this long before the lease row expires, to absorb clock rate and scheduling noise. */
 const SAFETY_MARGIN_MS = 1_000;
+const HOLDERS_TIMEOUT_MS = 1_000;
 
 /**
  * Lets exactly one replica at a time hold a named role (registry watching, the event relay, ...). The
@@ -77,14 +78,23 @@ export class LeaseService implements BeforeApplicationShutdown {
     return lease !== undefined && lease.held && performance.now() < lease.validUntil;
   }
 
-  /** Who holds what, as the database says, with this replica's own view when the database is out of reach. */
+  /**
+   * Who holds what, as the database says; this replica's own view when the database does not answer
+   * within a second (readiness probes must stay quick during an outage).
+   */
   async holders(): Promise<LeaseHolder[]> {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const rows = await this.db.readPrimary((sql) =>
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), HOLDERS_TIMEOUT_MS);
+      });
+      const query = this.db.readPrimary((sql) =>
         sql.query<{ name: string; holder: string; epoch: string; expires_at: Date; valid: boolean }>(
           'SELECT name, holder, epoch, expires_at, expires_at > now() AS valid FROM leases ORDER BY name',
         ),
       );
+      query.catch(() => undefined);
+      const rows = await Promise.race([query, timeout]);
       return rows.map((r) => ({
         name: r.name,
         holder: r.valid ? r.holder : null,
@@ -100,6 +110,8 @@ export class LeaseService implements BeforeApplicationShutdown {
         expires_at: null,
         held_here: this.isHeld(l.name),
       }));
+    } finally {
+      clearTimeout(timer);
     }
   }
 
