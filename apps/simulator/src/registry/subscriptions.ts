@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import type { WebSocket } from 'ws';
+import { matchesBasicQuery } from '../domain/basic-query.js';
+import type { NmosSchemas } from '../domain/nmos-schemas.js';
+import { RESOURCE_TYPES, type Resource, type ResourceType } from '../domain/resources.js';
+import { taiNow } from '../domain/tai.js';
+import type { RegistryStore, ResourceChange } from './registry-store.js';
+
+export interface SubscriptionView {
+  id: string;
+  ws_href: string;
+  max_update_rate_ms: number;
+  persist: boolean;
+  secure: boolean;
+  resource_path: string;
+  params: Record<string, string>;
+}
+
+interface Subscription extends SubscriptionView {
+  sockets: Set<WebSocket>;
+  queue: Array<{ path: string; pre?: Resource; post?: Resource }>;
+  flushTimer?: NodeJS.Timeout;
+  expiryTimer?: NodeJS.Timeout;
+}
+
+export interface SubscriptionOptions {
+  /** Grains per websocket message (nmos-cpp: 10). */
+  batchSize: number;
+  /** How long a non-persistent subscription outlives its last socket. */
+  expiryMs: number;
+}
+
+/**
+ * Query API subscriptions and their websocket grains: the sync snapshot first, then added, modified and
+ * removed events (pre/post), batched per `max_update_rate_ms` and capped per message.
+ */
+export class Subscriptions {
+  private readonly subscriptions = new Map<string, Subscription>();
+  /** Fault: no message and no pong, but the socket stays open. */
+  silent = false;
+
+  constructor(
+    private readonly store: RegistryStore,
+    private readonly schemas: NmosSchemas,
+    private readonly wsBase: () => string,
+    private readonly options: SubscriptionOptions,
+    private readonly sourceId: string,
+  ) {
+    store.onChange((change) => this.enqueue(change));
+  }
+
+  create(body: unknown): { status: number; body: unknown } {
+    const problems = this.schemas.problems('is-04', 'queryapi-subscriptions-post-request.json', body);
+    if (problems.length > 0) return { status: 400, body: { code: 400, error: 'Bad Request', debug: problems.join('; ') } };
+    const request = body as { max_update_rate_ms?: number; persist: boolean; secure?: boolean; resource_path: string; params: Record<string, string> };
+    const wanted = {
+      max_update_rate_ms: request.max_update_rate_ms ?? 100,
+      persist: request.persist,
+      secure: request.secure ?? false,
+      resource_path: request.resource_path,
+      params: request.params,
+    };
+    if (wanted.secure) return { status: 400, body: { code: 400, error: 'Bad Request', debug: 'secure websockets are not offered by this registry' } };
+    const same = [...this.subscriptions.values()].find(
+      (s) =>
+        s.resource_path === wanted.resource_path &&
+        s.persist === wanted.persist &&
+        s.max_update_rate_ms === wanted.max_update_rate_ms &&
+        JSON.stringify(s.params) === JSON.stringify(wanted.params),
+    );
+    if (same) return { status: 200, body: viewOf(same) };
+    const id = randomUUID();
+    const subscription: Subscription = { id, ws_href: `${this.wsBase()}/subscriptions/${id}`, ...wanted, sockets: new Set(), queue: [] };
+    this.subscriptions.set(id, subscription);
+    // A non-persistent subscription nobody connects to goes away like one whose sockets closed.
+    if (!subscription.persist) this.scheduleExpiry(subscription);
+    return { status: 201, body: viewOf(subscription) };
+  }
+
+  list(): SubscriptionView[] {
+    return [...this.subscriptions.values()].map(viewOf);
+  }
+
+  get(id: string): SubscriptionView | undefined {
+    const found = this.subscriptions.get(id);
+    return found && viewOf(found);
+  }
+
+  /** 204, 404, or 403 for a non-persistent one (the registry manages those itself). */
+  delete(id: string): number {
+    const found = this.subscriptions.get(id);
+    if (!found) return 404;
+    if (!found.persist) return 403;
+    this.drop(found);
+    return 204;
+  }
+
+  attach(id: string, socket: WebSocket): boolean {
+    const subscription = this.subscriptions.get(id);
+    if (!subscription) return false;
+    clearTimeout(subscription.expiryTimer);
+    subscription.sockets.add(socket);
+    socket.on('ping', (data) => {
+      if (!this.silent) socket.pong(data);
+    });
+    socket.on('close', () => {
+      subscription.sockets.delete(socket);
+      if (subscription.sockets.size === 0 && !subscription.persist) this.scheduleExpiry(subscription);
+    });
+    this.sendSync(subscription, socket);
+    return true;
+  }
+
+  /** Closes every socket (a registry going down). */
+  closeAll(): void {
+    for (const subscription of this.subscriptions.values()) for (const socket of subscription.sockets) socket.terminate();
+  }
+
+  stop(): void {
+    this.closeAll();
+    for (const subscription of this.subscriptions.values()) {
+      clearTimeout(subscription.flushTimer);
+      clearTimeout(subscription.expiryTimer);
+    }
+    this.subscriptions.clear();
+  }
+
+  private sendSync(subscription: Subscription, socket: WebSocket): void {
+    if (this.silent) return;
+    const data = this.typesOf(subscription).flatMap((type) =>
+      this.store
+        .list(type)
+        .map((s) => s.resource)
+        .filter((r) => matchesBasicQuery(r, Object.entries(subscription.params)))
+        .map((r) => ({ path: this.pathOf(subscription, type, r.id), pre: r, post: r })),
+    );
+    // Even an empty facility gets one sync grain, so the client knows its snapshot is complete.
+    const batches = chunk(data, this.options.batchSize);
+    for (const batch of batches.length > 0 ? batches : [[]]) socket.send(JSON.stringify(this.grain(subscription, batch)));
+  }
+
+  private enqueue(change: ResourceChange): void {
+    for (const subscription of this.subscriptions.values()) {
+      if (!this.typesOf(subscription).includes(change.type)) continue;
+      const query = Object.entries(subscription.params);
+      const pre = change.pre && matchesBasicQuery(change.pre, query) ? change.pre : undefined;
+      const post = change.post && matchesBasicQuery(change.post, query) ? change.post : undefined;
+      if (!pre && !post) continue;
+      subscription.queue.push({ path: this.pathOf(subscription, change.type, change.id), ...(pre ? { pre } : {}), ...(post ? { post } : {}) });
+      subscription.flushTimer ??= setTimeout(() => this.flush(subscription), subscription.max_update_rate_ms);
+    }
+  }
+
+  private flush(subscription: Subscription): void {
+    subscription.flushTimer = undefined;
+    if (this.silent || subscription.sockets.size === 0) {
+      subscription.queue = [];
+      return;
+    }
+    const events = subscription.queue;
+    subscription.queue = [];
+    for (const batch of chunk(events, this.options.batchSize)) {
+      const message = JSON.stringify(this.grain(subscription, batch));
+      for (const socket of subscription.sockets) socket.send(message);
+    }
+  }
+
+  private grain(subscription: Subscription, data: unknown[]): unknown {
+    const now = taiNow();
+    return {
+      grain_type: 'event',
+      source_id: this.sourceId,
+      flow_id: subscription.id,
+      origin_timestamp: now,
+      sync_timestamp: now,
+      creation_timestamp: now,
+      rate: { numerator: 0, denominator: 1 },
+      duration: { numerator: 0, denominator: 1 },
+      grain: { type: 'urn:x-nmos:format:data.event', topic: `${subscription.resource_path}/`, data },
+    };
+  }
+
+  private typesOf(subscription: Subscription): ResourceType[] {
+    return subscription.resource_path === '' ? [...RESOURCE_TYPES] : [subscription.resource_path.slice(1) as ResourceType];
+  }
+
+  private pathOf(subscription: Subscription, type: ResourceType, id: string): string {
+    return subscription.resource_path === '' ? `${type}/${id}` : id;
+  }
+
+  private scheduleExpiry(subscription: Subscription): void {
+    clearTimeout(subscription.expiryTimer);
+    subscription.expiryTimer = setTimeout(() => this.drop(subscription), this.options.expiryMs);
+    subscription.expiryTimer.unref();
+  }
+
+  private drop(subscription: Subscription): void {
+    clearTimeout(subscription.flushTimer);
+    clearTimeout(subscription.expiryTimer);
+    for (const socket of subscription.sockets) socket.close();
+    this.subscriptions.delete(subscription.id);
+  }
+}
+
+function viewOf(s: Subscription): SubscriptionView {
+  return {
+    id: s.id,
+    ws_href: s.ws_href,
+    max_update_rate_ms: s.max_update_rate_ms,
+    persist: s.persist,
+    secure: s.secure,
+    resource_path: s.resource_path,
+    params: s.params,
+  };
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
