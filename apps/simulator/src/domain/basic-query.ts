@@ -12,8 +12,8 @@ export function matchesBasicQuery(resource: Resource, query: ReadonlyArray<[stri
 
 function valuesAt(root: unknown, path: string): unknown[] {
   // Keys may themselves contain dots (tag names are URNs with versions): try the longest key first.
+  if (Array.isArray(root)) return path === '' ? root : root.flatMap((item) => valuesAt(item, path));
   if (path === '') return [root];
-  if (Array.isArray(root)) return root.flatMap((item) => valuesAt(item, path));
   if (root === null || typeof root !== 'object') return [];
   const record = root as Record<string, unknown>;
   const parts = path.split('.');

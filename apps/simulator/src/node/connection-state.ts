@@ -1,5 +1,5 @@
 import { interfaceIp } from '../domain/facility-model.js';
-import type { NodeModel } from '../domain/facility-model.js';
+import type { NodeModel, ReceiverModel, SenderModel } from '../domain/facility-model.js';
 import type { NmosSchemas } from '../domain/nmos-schemas.js';
 import { parseSdpLegs, senderSdp } from '../domain/sdp.js';
 import { formatTai, msUntilTai, parseTai, taiNowNanos } from '../domain/tai.js';
@@ -52,70 +52,55 @@ export class ConnectionState {
 
   constructor(
     model: NodeModel,
-    nodeIndex: number,
     private readonly schemas: NmosSchemas,
     private readonly onActivated: ActivationListener,
   ) {
-    for (const sender of model.senders) {
-      const params = sender.legs.map((leg) => ({
-        source_ip: leg.sourceIp,
-        destination_ip: leg.destinationIp,
-        source_port: 5004,
-        destination_port: leg.destinationPort,
-        rtp_enabled: true,
-      }));
-      const state = (): EndpointState => ({
-        receiver_id: null,
-        master_enable: true,
-        activation: { ...NULL_ACTIVATION },
-        transport_params: params.map((p) => ({ ...p })),
-      });
-      this.endpoints.set(key('senders', sender.resource.id), {
-        side: 'senders',
-        id: sender.resource.id,
-        legCount: sender.legs.length,
-        constraints: sender.legs.map((leg) => ({
-          source_ip: { enum: [leg.sourceIp] },
-          destination_ip: {},
-          source_port: {},
-          destination_port: {},
-          rtp_enabled: {},
-        })),
-        staged: state(),
-        active: state(),
-        sdpSource: { label: sender.resource.label as string, kind: sender.kind, sessionId: Number.parseInt(sender.resource.id.slice(0, 7), 16) },
-      });
-    }
-    for (const receiver of model.receivers) {
-      const state = (): EndpointState => ({
-        sender_id: null,
-        master_enable: false,
-        activation: { ...NULL_ACTIVATION },
-        transport_file: { data: null, type: null },
-        transport_params: receiver.interfaceIps.map(() => ({
-          source_ip: null,
-          multicast_ip: null,
-          interface_ip: 'auto',
-          destination_port: 'auto',
-          rtp_enabled: true,
-        })),
-      });
-      this.endpoints.set(key('receivers', receiver.resource.id), {
-        side: 'receivers',
-        id: receiver.resource.id,
-        legCount: receiver.legCount,
-        constraints: receiver.interfaceIps.map((ip) => ({
-          source_ip: {},
-          multicast_ip: {},
-          interface_ip: { enum: [ip] },
-          destination_port: {},
-          rtp_enabled: {},
-        })),
-        staged: state(),
-        active: state(),
-      });
-    }
-    void nodeIndex;
+    for (const sender of model.senders) this.addSender(sender);
+    for (const receiver of model.receivers) this.addReceiver(receiver);
+  }
+
+  addSender(sender: SenderModel): void {
+    const params = sender.legs.map((leg) => ({
+      source_ip: leg.sourceIp,
+      destination_ip: leg.destinationIp,
+      source_port: 5004,
+      destination_port: leg.destinationPort,
+      rtp_enabled: true,
+    }));
+    const state = (): EndpointState => ({ receiver_id: null, master_enable: true, activation: { ...NULL_ACTIVATION }, transport_params: params.map((p) => ({ ...p })) });
+    this.endpoints.set(key('senders', sender.resource.id), {
+      side: 'senders',
+      id: sender.resource.id,
+      legCount: sender.legs.length,
+      constraints: sender.legs.map((leg) => ({ source_ip: { enum: [leg.sourceIp] }, destination_ip: {}, source_port: {}, destination_port: {}, rtp_enabled: {} })),
+      staged: state(),
+      active: state(),
+      sdpSource: { label: sender.resource.label as string, kind: sender.kind, sessionId: Number.parseInt(sender.resource.id.slice(0, 7), 16) },
+    });
+  }
+
+  addReceiver(receiver: ReceiverModel): void {
+    const state = (): EndpointState => ({
+      sender_id: null,
+      master_enable: false,
+      activation: { ...NULL_ACTIVATION },
+      transport_file: { data: null, type: null },
+      transport_params: receiver.interfaceIps.map(() => ({ source_ip: null, multicast_ip: null, interface_ip: 'auto', destination_port: 'auto', rtp_enabled: true })),
+    });
+    this.endpoints.set(key('receivers', receiver.resource.id), {
+      side: 'receivers',
+      id: receiver.resource.id,
+      legCount: receiver.legCount,
+      constraints: receiver.interfaceIps.map((ip) => ({ source_ip: {}, multicast_ip: {}, interface_ip: { enum: [ip] }, destination_port: {}, rtp_enabled: {} })),
+      staged: state(),
+      active: state(),
+    });
+  }
+
+  remove(side: Side, id: string): void {
+    const endpoint = this.endpoints.get(key(side, id));
+    if (endpoint?.pending) clearTimeout(endpoint.pending.timer);
+    this.endpoints.delete(key(side, id));
   }
 
   ids(side: Side): string[] {

@@ -47,13 +47,15 @@ export class SimulatedNode {
   private readonly http: SwitchableServer;
   private readonly heartbeatTimer: NodeJS.Timeout;
   private readonly hanging = new Set<ServerResponse>();
+  private lastSenderIndex: number;
 
   private constructor(
     readonly options: NodeOptions,
     schemas: NmosSchemas,
   ) {
     this.model = buildNode(options, taiNow);
-    this.connection = new ConnectionState(this.model, options.index, schemas, (side, id, active) => this.activated(side, id, active));
+    this.lastSenderIndex = options.senders - 1;
+    this.connection = new ConnectionState(this.model, schemas, (side, id, active) => this.activated(side, id, active));
     this.http = new SwitchableServer((req, res, url) => this.route(req, res, url), options.latencyMs);
     this.heartbeatTimer = setInterval(() => this.heartbeat(), options.heartbeatIntervalMs);
     this.heartbeatTimer.unref();
@@ -96,8 +98,10 @@ export class SimulatedNode {
 
   /** A sender added at run time (the facility changes while the controller watches). */
   addSender(): Resource {
-    const extra = buildNode({ ...this.options, senders: this.model.senders.length + 1, receivers: 0 }, taiNow).senders.at(-1)!;
+    // Indices only grow, so a sender added after a removal never takes an existing sender's id.
+    const extra = buildNode({ ...this.options, senders: ++this.lastSenderIndex + 1, receivers: 0 }, taiNow).senders.at(-1)!;
     this.model.senders.push(extra);
+    this.connection.addSender(extra);
     this.model.device.senders = this.model.senders.map((s) => s.resource.id);
     this.publish('sources', extra.source);
     this.publish('flows', extra.flow);
@@ -110,6 +114,7 @@ export class SimulatedNode {
     const index = this.model.senders.findIndex((s) => s.resource.id === id);
     if (index < 0) return false;
     const [removed] = this.model.senders.splice(index, 1);
+    this.connection.remove('senders', id);
     for (const registry of this.options.registries) {
       registry.unregister('senders', removed.resource.id);
       registry.unregister('flows', removed.flow.id);
