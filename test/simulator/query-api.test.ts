@@ -45,7 +45,10 @@ describe('the Query API', () => {
     const seen = await walk(query, (page) => {
       if (page % 2 === 0) added.push(facility.nodes[page % 3].addSender().id);
       // A take modifies a sender's IS-04 resource: it must not be visited twice in creation order.
-      facility.nodes[0].connection.patch('senders', facility.nodes[0].model.senders[0].resource.id, { master_enable: true, activation: { mode: 'activate_immediate' } });
+      facility.nodes[0].connection.patch('senders', facility.nodes[0].model.senders[0].resource.id, {
+        master_enable: true,
+        activation: { mode: 'activate_immediate' },
+      });
     });
     expect(new Set(seen).size).toBe(seen.length);
     for (const id of [...before, ...added]) expect(seen).toContain(id);
@@ -93,7 +96,9 @@ describe('the Query API', () => {
       const added = node.addSender();
       await eventually(() => expect(socket.events().find((e) => e.path === added.id && !e.pre && e.post)).toBeDefined());
       node.connection.patch('senders', added.id, { master_enable: false, activation: { mode: 'activate_immediate' } });
-      await eventually(() => expect(socket.events().find((e) => e.path === added.id && e.pre?.subscription.active === true && e.post?.subscription.active === false)).toBeDefined());
+      await eventually(() =>
+        expect(socket.events().find((e) => e.path === added.id && e.pre?.subscription.active === true && e.post?.subscription.active === false)).toBeDefined(),
+      );
       node.removeSender(added.id);
       await eventually(() => expect(socket.events().find((e) => e.path === added.id && e.pre && !e.post)).toBeDefined());
     } finally {
@@ -123,7 +128,12 @@ describe('a registry without websockets', () => {
   it('refuses subscriptions, so clients fall back to REST paging', async () => {
     const facility = await Facility.start({ registries: 1, nodes: 1, websockets: false, pagingLimit: 2 });
     try {
-      const answer = await http('POST', `${facility.registries[0].queryUrl}/subscriptions`, { max_update_rate_ms: 100, resource_path: '/nodes', params: {}, persist: false });
+      const answer = await http('POST', `${facility.registries[0].queryUrl}/subscriptions`, {
+        max_update_rate_ms: 100,
+        resource_path: '/nodes',
+        params: {},
+        persist: false,
+      });
       expect(answer.status).toBe(501);
       const all = await walk(`${facility.registries[0].queryUrl}/senders?paging.since=0:0&paging.limit=2`);
       expect(all.sort()).toEqual(facility.nodes[0].model.senders.map((s) => s.resource.id).sort());

@@ -67,12 +67,23 @@ export class ConnectionState {
       destination_port: leg.destinationPort,
       rtp_enabled: true,
     }));
-    const state = (): EndpointState => ({ receiver_id: null, master_enable: true, activation: { ...NULL_ACTIVATION }, transport_params: params.map((p) => ({ ...p })) });
+    const state = (): EndpointState => ({
+      receiver_id: null,
+      master_enable: true,
+      activation: { ...NULL_ACTIVATION },
+      transport_params: params.map((p) => ({ ...p })),
+    });
     this.endpoints.set(key('senders', sender.resource.id), {
       side: 'senders',
       id: sender.resource.id,
       legCount: sender.legs.length,
-      constraints: sender.legs.map((leg) => ({ source_ip: { enum: [leg.sourceIp] }, destination_ip: {}, source_port: {}, destination_port: {}, rtp_enabled: {} })),
+      constraints: sender.legs.map((leg) => ({
+        source_ip: { enum: [leg.sourceIp] },
+        destination_ip: {},
+        source_port: {},
+        destination_port: {},
+        rtp_enabled: {},
+      })),
       staged: state(),
       active: state(),
       sdpSource: { label: sender.resource.label as string, kind: sender.kind, sessionId: Number.parseInt(sender.resource.id.slice(0, 7), 16) },
@@ -85,13 +96,25 @@ export class ConnectionState {
       master_enable: false,
       activation: { ...NULL_ACTIVATION },
       transport_file: { data: null, type: null },
-      transport_params: receiver.interfaceIps.map(() => ({ source_ip: null, multicast_ip: null, interface_ip: 'auto', destination_port: 'auto', rtp_enabled: true })),
+      transport_params: receiver.interfaceIps.map(() => ({
+        source_ip: null,
+        multicast_ip: null,
+        interface_ip: 'auto',
+        destination_port: 'auto',
+        rtp_enabled: true,
+      })),
     });
     this.endpoints.set(key('receivers', receiver.resource.id), {
       side: 'receivers',
       id: receiver.resource.id,
       legCount: receiver.legCount,
-      constraints: receiver.interfaceIps.map((ip) => ({ source_ip: {}, multicast_ip: {}, interface_ip: { enum: [ip] }, destination_port: {}, rtp_enabled: {} })),
+      constraints: receiver.interfaceIps.map((ip) => ({
+        source_ip: {},
+        multicast_ip: {},
+        interface_ip: { enum: [ip] },
+        destination_port: {},
+        rtp_enabled: {},
+      })),
       staged: state(),
       active: state(),
     });
