@@ -30,8 +30,9 @@ async function main(): Promise<void> {
   for (const node of manifest.nodes.slice(0, 20)) out.push(`  ${node.label}: Node API ${node.node_api_url}  Connection API ${node.connection_api_url}`);
   if (manifest.nodes.length > 20) out.push(`  ... and ${manifest.nodes.length - 20} more nodes (--manifest FILE lists them all)`);
   out.push(`  admin API: ${manifest.admin_url}`);
-  process.stdout.write(`${out.join('\n')}\n`);
+  // The manifest first: a script that waits for the printed URLs may read it at once.
   if (parsed.manifest) writeFileSync(parsed.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
+  process.stdout.write(`${out.join('\n')}\n`);
   const stop = async () => {
     await facility.stop();
     process.exit(0);

@@ -16,6 +16,8 @@ function valuesAt(root: unknown, path: string): unknown[] {
   if (path === '') return [root];
   if (root === null || typeof root !== 'object') return [];
   const record = root as Record<string, unknown>;
+  // Most queries name a key as it is (`format`, `label`): no need to split the path.
+  if (Object.hasOwn(record, path)) return valuesAt(record[path], '');
   const parts = path.split('.');
   for (let take = parts.length; take >= 1; take--) {
     const key = parts.slice(0, take).join('.');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { matchesBasicQuery } from '../domain/basic-query.js';
 import type { NmosSchemas } from '../domain/nmos-schemas.js';
-import { RESOURCE_TYPES, type Resource, type ResourceType } from '../domain/resources.js';
+import type { Resource, ResourceType } from '../domain/resources.js';
 import { taiNow } from '../domain/tai.js';
 import type { RegistryStore, ResourceChange } from './registry-store.js';
 
@@ -127,13 +127,11 @@ export class Subscriptions {
 
   private sendSync(subscription: Subscription, socket: WebSocket): void {
     if (this.silent) return;
-    const data = this.typesOf(subscription).flatMap((type) =>
-      this.store
-        .list(type)
-        .map((s) => s.resource)
-        .filter((r) => matchesBasicQuery(r, Object.entries(subscription.params)))
-        .map((r) => ({ path: this.pathOf(subscription, type, r.id), pre: r, post: r })),
-    );
+    const data = this.store
+      .list(this.typeOf(subscription))
+      .map((s) => s.resource)
+      .filter((r) => matchesBasicQuery(r, Object.entries(subscription.params)))
+      .map((r) => ({ path: r.id, pre: r, post: r }));
     // Even an empty facility gets one sync grain, so the client knows its snapshot is complete.
     const batches = chunk(data, this.options.batchSize);
     for (const batch of batches.length > 0 ? batches : [[]]) socket.send(JSON.stringify(this.grain(subscription, batch)));
@@ -141,12 +139,12 @@ export class Subscriptions {
 
   private enqueue(change: ResourceChange): void {
     for (const subscription of this.subscriptions.values()) {
-      if (!this.typesOf(subscription).includes(change.type)) continue;
+      if (this.typeOf(subscription) !== change.type) continue;
       const query = Object.entries(subscription.params);
       const pre = change.pre && matchesBasicQuery(change.pre, query) ? change.pre : undefined;
       const post = change.post && matchesBasicQuery(change.post, query) ? change.post : undefined;
       if (!pre && !post) continue;
-      subscription.queue.push({ path: this.pathOf(subscription, change.type, change.id), ...(pre ? { pre } : {}), ...(post ? { post } : {}) });
+      subscription.queue.push({ path: change.id, ...(pre ? { pre } : {}), ...(post ? { post } : {}) });
       subscription.flushTimer ??= setTimeout(() => this.flush(subscription), subscription.max_update_rate_ms);
     }
   }
@@ -180,12 +178,9 @@ export class Subscriptions {
     };
   }
 
-  private typesOf(subscription: Subscription): ResourceType[] {
-    return subscription.resource_path === '' ? [...RESOURCE_TYPES] : [subscription.resource_path.slice(1) as ResourceType];
-  }
-
-  private pathOf(subscription: Subscription, type: ResourceType, id: string): string {
-    return subscription.resource_path === '' ? `${type}/${id}` : id;
+  /** IS-04 v1.3 subscriptions are to one resource type (the schema's resource_path enum). */
+  private typeOf(subscription: Subscription): ResourceType {
+    return subscription.resource_path.slice(1) as ResourceType;
   }
 
   private scheduleExpiry(subscription: Subscription): void {
