@@ -147,6 +147,15 @@ describe('the IS-05 Connection API', () => {
     expect((await http('GET', active(node, first.resource.id))).body.master_enable).toBe(false);
   });
 
+  it('answers bulk sender requests too', async () => {
+    const [sender] = facility.nodes[1].model.senders;
+    const answer = await http('POST', `${facility.nodes[1].connectionApiUrl}/bulk/senders`, [
+      { id: sender.resource.id, params: { master_enable: true, activation: { mode: 'activate_immediate' } } },
+      { id: '00000000-0000-4000-8000-000000000000', params: {} },
+    ]);
+    expect(answer.body.map((i: { code: number }) => i.code)).toEqual([200, 404]);
+  });
+
   it('changes a sender’s transport parameters and serves the matching SDP', async () => {
     const sender = node.model.senders.find((s) => s.legs.length === 1)!;
     const url = `${node.connectionApiUrl}/single/senders/${sender.resource.id}`;

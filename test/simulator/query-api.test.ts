@@ -122,6 +122,50 @@ describe('the Query API', () => {
     expect((await http('GET', `${query}/subscriptions/${persistent.body.id}`)).status).toBe(404);
     socket.close();
   });
+
+  it('takes paging.limit in subscription params as the grains per message, or refuses it where configured', async () => {
+    const query = facility.registries[0].queryUrl;
+    const raised = await http('POST', `${query}/subscriptions`, {
+      max_update_rate_ms: 100,
+      resource_path: '/senders',
+      params: { 'paging.limit': '1000' },
+      persist: false,
+    });
+    expect(raised.status).toBe(201);
+    const socket = await GrainSocket.open(raised.body.ws_href);
+    const total = facility.registries[0].store.list('senders').length;
+    await eventually(() => expect(socket.events()).toHaveLength(total));
+    expect(socket.messages).toHaveLength(1);
+    socket.close();
+
+    const strict = await Facility.start({ registries: 1, nodes: 1, wsMaxBatchSize: 0 });
+    try {
+      const refused = await http('POST', `${strict.registries[0].queryUrl}/subscriptions`, {
+        max_update_rate_ms: 100,
+        resource_path: '/senders',
+        params: { 'paging.limit': '1000' },
+        persist: false,
+      });
+      expect(refused.status).toBe(400);
+    } finally {
+      await strict.stop();
+    }
+  });
+
+  it('removes a non-persistent subscription once its last socket has closed', async () => {
+    const quick = await Facility.start({ registries: 1, nodes: 1, subscriptionExpiryMs: 200 });
+    try {
+      const query = quick.registries[0].queryUrl;
+      const created = (await http('POST', `${query}/subscriptions`, { max_update_rate_ms: 100, resource_path: '/nodes', params: {}, persist: false })).body;
+      const socket = await GrainSocket.open(created.ws_href);
+      await new Promise((r) => setTimeout(r, 400));
+      expect((await http('GET', `${query}/subscriptions/${created.id}`)).status).toBe(200);
+      socket.close();
+      await eventually(async () => expect((await http('GET', `${query}/subscriptions/${created.id}`)).status).toBe(404), 3_000);
+    } finally {
+      await quick.stop();
+    }
+  });
 });
 
 describe('a registry without websockets', () => {

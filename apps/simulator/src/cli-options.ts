@@ -11,6 +11,7 @@ const NUMERIC: Array<[flag: string, key: keyof FacilityOptions, help: string]> =
   ['multi-registry-share', 'multiRegistryShare', 'share 0-1 of nodes registered in two registries'],
   ['paging-limit', 'pagingLimit', "registries' cap on paging.limit (nmos-cpp: 10)"],
   ['ws-batch', 'wsBatchSize', 'grains per websocket message (nmos-cpp: 10)'],
+  ['ws-max-batch', 'wsMaxBatchSize', 'most grains per message a subscription may ask for with a paging.limit param; 0 refuses the param'],
   ['heartbeat-interval-ms', 'heartbeatIntervalMs', "nodes' heartbeat period"],
   ['heartbeat-expiry-ms', 'heartbeatExpiryMs', 'a node that stops heartbeating is removed after this'],
   ['subscription-expiry-ms', 'subscriptionExpiryMs', 'a non-persistent subscription outlives its last socket by this'],

@@ -22,6 +22,8 @@ export interface FacilityOptions {
   basePort: number;
   pagingLimit: number;
   wsBatchSize: number;
+  /** `paging.limit` in subscription params may raise the grains per message up to this; 0 refuses it (400). */
+  wsMaxBatchSize: number;
   websockets: boolean;
   heartbeatIntervalMs: number;
   heartbeatExpiryMs: number;
@@ -40,6 +42,7 @@ export const DEFAULT_FACILITY: FacilityOptions = {
   basePort: 0,
   pagingLimit: 10,
   wsBatchSize: 10,
+  wsMaxBatchSize: 1000,
   websockets: true,
   heartbeatIntervalMs: 5_000,
   heartbeatExpiryMs: 12_000,
@@ -85,6 +88,7 @@ export class Facility {
               id: deterministicId(options.seed, 'registry', index),
               pagingLimit: options.pagingLimit,
               wsBatchSize: options.wsBatchSize,
+              wsMaxBatchSize: options.wsMaxBatchSize,
               websockets: options.websockets,
               heartbeatExpiryMs: options.heartbeatExpiryMs,
               subscriptionExpiryMs: options.subscriptionExpiryMs,
@@ -186,6 +190,7 @@ function validate(options: FacilityOptions): void {
   whole('basePort', 0, 65000);
   whole('pagingLimit', 1, 100000);
   whole('wsBatchSize', 1, 100000);
+  whole('wsMaxBatchSize', 0, 100000);
   whole('heartbeatIntervalMs', 10, 600000);
   whole('heartbeatExpiryMs', 10, 600000);
   whole('subscriptionExpiryMs', 0, 3600000);

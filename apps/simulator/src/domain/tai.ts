@@ -3,11 +3,14 @@ const TAI_OFFSET_SECONDS = 37n;
 
 export type TaiTimestamp = string;
 
+// The wall clock once, then the monotonic clock: nanosecond precision, and never going backwards.
+const ORIGIN_WALL = BigInt(Date.now()) * 1_000_000n + TAI_OFFSET_SECONDS * 1_000_000_000n;
+const ORIGIN_MONOTONIC = process.hrtime.bigint();
 let last = 0n;
 
 /** Now in TAI nanoseconds, strictly increasing within this process (two changes never share a version). */
 export function taiNowNanos(): bigint {
-  const now = BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n) + TAI_OFFSET_SECONDS * 1_000_000_000n;
+  const now = ORIGIN_WALL + (process.hrtime.bigint() - ORIGIN_MONOTONIC);
   last = now > last ? now : last + 1n;
   return last;
 }

@@ -219,17 +219,17 @@ export class ConnectionState {
     const scheduled: ActivationState = { mode: activation.mode, requested_time: activation.requested_time!, activation_time: formatTai(at) };
     staged.activation = scheduled;
     endpoint.staged = staged;
-    endpoint.pending = {
-      at,
-      timer: setTimeout(
-        () => {
-          endpoint.pending = undefined;
-          this.activate(endpoint, scheduled);
-        },
-        Math.max(0, msUntilTai(at)),
-      ),
+    const fire = () => {
+      // Timers may wake a little early: an activation never happens before its time.
+      const remaining = msUntilTai(at);
+      if (remaining > 0) {
+        endpoint.pending = { at, timer: setTimeout(fire, Math.ceil(remaining)).unref() };
+        return;
+      }
+      endpoint.pending = undefined;
+      this.activate(endpoint, scheduled);
     };
-    endpoint.pending.timer.unref();
+    endpoint.pending = { at, timer: setTimeout(fire, Math.max(0, msUntilTai(at))).unref() };
     return { status: 202, body: staged };
   }
 

@@ -13,6 +13,8 @@ export interface RegistryOptions {
   id: string;
   pagingLimit: number;
   wsBatchSize: number;
+  /** The most `paging.limit` in subscription params may ask for per message; 0 refuses that param. */
+  wsMaxBatchSize: number;
   websockets: boolean;
   /** A node that stops heartbeating is removed this long after its last heartbeat (real registries: 12 s). */
   heartbeatExpiryMs: number;
@@ -43,7 +45,7 @@ export class SimulatedRegistry {
       this.store,
       schemas,
       () => `ws://127.0.0.1:${this.port}/x-nmos/query/v1.3`,
-      { batchSize: options.wsBatchSize, expiryMs: options.subscriptionExpiryMs },
+      { batchSize: options.wsBatchSize, maxBatchSize: options.wsMaxBatchSize, expiryMs: options.subscriptionExpiryMs },
       options.id,
     );
     this.queryApi = new QueryApi(this.store, this.subscriptions, { pagingLimit: options.pagingLimit, websockets: options.websockets }, () => this.queryUrl);

@@ -24,8 +24,10 @@ interface Subscription extends SubscriptionView {
 }
 
 export interface SubscriptionOptions {
-  /** Grains per websocket message (nmos-cpp: 10). */
+  /** Grains per websocket message (nmos-cpp: 10), unless a subscription asks for more. */
   batchSize: number;
+  /** The most a subscription's `paging.limit` param may raise that to; 0 refuses the param (400). */
+  maxBatchSize: number;
   /** How long a non-persistent subscription outlives its last socket. */
   expiryMs: number;
 }
@@ -61,6 +63,10 @@ export class Subscriptions {
       params: request.params,
     };
     if (wanted.secure) return { status: 400, body: { code: 400, error: 'Bad Request', debug: 'secure websockets are not offered by this registry' } };
+    const pagingLimit = wanted.params['paging.limit'];
+    if (pagingLimit !== undefined && (this.options.maxBatchSize === 0 || !/^[1-9]\d*$/.test(String(pagingLimit)))) {
+      return { status: 400, body: { code: 400, error: 'Bad Request', debug: 'paging.limit is not accepted in subscription params here' } };
+    }
     const same = [...this.subscriptions.values()].find(
       (s) =>
         s.resource_path === wanted.resource_path &&
@@ -130,17 +136,17 @@ export class Subscriptions {
     const data = this.store
       .list(this.typeOf(subscription))
       .map((s) => s.resource)
-      .filter((r) => matchesBasicQuery(r, Object.entries(subscription.params)))
+      .filter((r) => matchesBasicQuery(r, queryOf(subscription)))
       .map((r) => ({ path: r.id, pre: r, post: r }));
     // Even an empty facility gets one sync grain, so the client knows its snapshot is complete.
-    const batches = chunk(data, this.options.batchSize);
+    const batches = chunk(data, this.batchSizeOf(subscription));
     for (const batch of batches.length > 0 ? batches : [[]]) socket.send(JSON.stringify(this.grain(subscription, batch)));
   }
 
   private enqueue(change: ResourceChange): void {
     for (const subscription of this.subscriptions.values()) {
       if (this.typeOf(subscription) !== change.type) continue;
-      const query = Object.entries(subscription.params);
+      const query = queryOf(subscription);
       const pre = change.pre && matchesBasicQuery(change.pre, query) ? change.pre : undefined;
       const post = change.post && matchesBasicQuery(change.post, query) ? change.post : undefined;
       if (!pre && !post) continue;
@@ -157,7 +163,7 @@ export class Subscriptions {
     }
     const events = subscription.queue;
     subscription.queue = [];
-    for (const batch of chunk(events, this.options.batchSize)) {
+    for (const batch of chunk(events, this.batchSizeOf(subscription))) {
       const message = JSON.stringify(this.grain(subscription, batch));
       for (const socket of subscription.sockets) socket.send(message);
     }
@@ -178,6 +184,12 @@ export class Subscriptions {
     };
   }
 
+  /** `paging.limit` in the params raises the grains per message (up to the registry's maximum). */
+  private batchSizeOf(subscription: Subscription): number {
+    const asked = subscription.params['paging.limit'];
+    return asked === undefined ? this.options.batchSize : Math.min(Number(asked), this.options.maxBatchSize);
+  }
+
   /** IS-04 v1.3 subscriptions are to one resource type (the schema's resource_path enum). */
   private typeOf(subscription: Subscription): ResourceType {
     return subscription.resource_path.slice(1) as ResourceType;
@@ -195,6 +207,11 @@ export class Subscriptions {
     for (const socket of subscription.sockets) socket.close();
     this.subscriptions.delete(subscription.id);
   }
+}
+
+/** The params that are basic queries (paging.* shapes the messages instead). */
+function queryOf(subscription: Subscription): Array<[string, string]> {
+  return Object.entries(subscription.params).filter(([key]) => !key.startsWith('paging.'));
 }
 
 function viewOf(s: Subscription): SubscriptionView {
