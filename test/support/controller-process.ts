@@ -22,7 +22,6 @@ export class ControllerProcess {
     this.exited = new Promise((done) => child.once('exit', (code) => done(code)));
   }
 
-  static spawn(env: Record<string, string>, port?: number): Promise<ControllerProcess>;
   static async spawn(env: Record<string, string>, port?: number): Promise<ControllerProcess> {
     const listenOn = port ?? (await freePort());
     const child = spawn(process.execPath, [MAIN], {

@@ -45,7 +45,7 @@ function kindOf(fraction: number): MediaKind {
 }
 
 /** Interface addresses: documentation ranges (RFC 5737), one per leg. */
-export function interfaceIp(nodeIndex: number, leg: number): string {
+function interfaceIp(nodeIndex: number, leg: number): string {
   const base = leg === 0 ? '192.0.2' : '198.51.100';
   return `${base}.${(nodeIndex % 254) + 1}`;
 }

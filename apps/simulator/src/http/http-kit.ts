@@ -48,6 +48,8 @@ export class SwitchableServer {
   readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private state: Reachability = 'up';
+  /** Where to listen again after `refuse` closed the server. */
+  private lastPort = 0;
 
   constructor(
     handler: Handler,
@@ -96,8 +98,6 @@ export class SwitchableServer {
     this.dropConnections();
     if (this.server.listening) await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
-
-  private lastPort = 0;
 
   private dropConnections(): void {
     for (const socket of this.sockets) socket.destroy();

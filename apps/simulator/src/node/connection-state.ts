@@ -1,4 +1,3 @@
-import { interfaceIp } from '../domain/facility-model.js';
 import type { NodeModel, ReceiverModel, SenderModel } from '../domain/facility-model.js';
 import type { NmosSchemas } from '../domain/nmos-schemas.js';
 import { parseSdpLegs, senderSdp } from '../domain/sdp.js';
@@ -298,7 +297,9 @@ function constraintViolation(constraints: Params[], legs: Params[]): string | un
 /** What the device actually uses for 'auto': its own interface address and the default port. */
 function resolveAuto(endpoint: Endpoint, leg: Params, index: number): Params {
   const resolved = { ...leg };
-  const ownIp = ((endpoint.constraints[index].interface_ip ?? endpoint.constraints[index].source_ip) as { enum?: string[] }).enum?.[0] ?? interfaceIp(0, index);
+  // A receiver's interface_ip and a sender's source_ip are constrained to the device's own address.
+  const constraint = (endpoint.constraints[index].interface_ip ?? endpoint.constraints[index].source_ip) as { enum: string[] };
+  const ownIp = constraint.enum[0];
   for (const [field, value] of Object.entries(resolved)) {
     if (value !== 'auto') continue;
     resolved[field] = field.endsWith('_port') ? 5004 : ownIp;

@@ -3,7 +3,7 @@ import { buildNode, type NodeModel } from '../domain/facility-model.js';
 import type { NmosSchemas } from '../domain/nmos-schemas.js';
 import { RESOURCE_TYPES, type Resource, type ResourceType } from '../domain/resources.js';
 import { taiNow } from '../domain/tai.js';
-import { BadJson, json, listing, nmosError, readJson, segmentsOf, SwitchableServer, text } from '../http/http-kit.js';
+import { json, listing, nmosError, readJson, segmentsOf, SwitchableServer, text } from '../http/http-kit.js';
 import type { SimulatedRegistry } from '../registry/simulated-registry.js';
 import { ConnectionState, type EndpointState, type Side } from './connection-state.js';
 
@@ -187,7 +187,7 @@ export class SimulatedNode {
     if (api === 'connection') {
       if (version === undefined) return listing(response, ['v1.1/']);
       if (version !== 'v1.1') return nmosError(response, 404, 'Not Found', `only v1.1 is served`);
-      return this.connectionApi(request, response, method, rest, body);
+      return this.connectionApi(response, method, rest, body);
     }
     return nmosError(response, 404, 'Not Found');
   }
@@ -209,7 +209,7 @@ export class SimulatedNode {
     return found ? json(response, 200, found) : nmosError(response, 404, 'Not Found', `no such resource ${id}`);
   }
 
-  private connectionApi(request: IncomingMessage, response: ServerResponse, method: string, rest: string[], body: unknown): void {
+  private connectionApi(response: ServerResponse, method: string, rest: string[], body: unknown): void {
     const [mode, sideText, id, endpoint, extra] = rest;
     if (mode === undefined) return listing(response, ['bulk/', 'single/']);
     if (sideText === undefined)
@@ -262,7 +262,6 @@ export class SimulatedNode {
       default:
         return nmosError(response, 404, 'Not Found');
     }
-    void request;
   }
 
   private manifest(response: ServerResponse, segments: string[]): void {
@@ -282,5 +281,3 @@ export class SimulatedNode {
     this.requests.push({ at: new Date().toISOString(), method, path, ...(body === undefined ? {} : { body }) });
   }
 }
-
-export { BadJson };

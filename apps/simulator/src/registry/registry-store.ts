@@ -17,13 +17,15 @@ export interface ResourceChange {
 
 export type ChangeListener = (change: ResourceChange) => void;
 
-/** Resources a node owns, found by the references IS-04 defines (node_id on devices, device_id below). */
-const OWNER_FIELD: Partial<Record<ResourceType, string>> = {
-  devices: 'node_id',
-  sources: 'device_id',
-  flows: 'device_id',
-  senders: 'device_id',
-  receivers: 'device_id',
+/** What goes with a resource when it is removed, by the references IS-04 defines. */
+const DEPENDANTS: Partial<Record<ResourceType, Array<[ResourceType, string]>>> = {
+  nodes: [['devices', 'node_id']],
+  devices: [
+    ['sources', 'device_id'],
+    ['flows', 'device_id'],
+    ['senders', 'device_id'],
+    ['receivers', 'device_id'],
+  ],
 };
 
 /**
@@ -87,10 +89,8 @@ export class RegistryStore {
     const table = this.resources.get(type)!;
     const existing = table.get(id);
     if (!existing) return false;
-    // A resource's dependants go first, as a registry removing an expired node does.
-    for (const child of RESOURCE_TYPES) {
-      const field = OWNER_FIELD[child];
-      if (!field || (type === 'nodes') !== (child === 'devices')) continue;
+    // Dependants go first, as a registry removing an expired node does.
+    for (const [child, field] of DEPENDANTS[type] ?? []) {
       for (const stored of this.list(child)) if (stored.resource[field] === id) this.remove(child, stored.resource.id);
     }
     table.delete(id);
