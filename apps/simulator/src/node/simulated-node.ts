@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { buildNode, type NodeModel } from '../domain/facility-model.js';
+import { buildNode, type NodeModel, type NodeShape } from '../domain/facility-model.js';
 import type { NmosSchemas } from '../domain/nmos-schemas.js';
 import { RESOURCE_TYPES, type Resource, type ResourceType } from '../domain/resources.js';
 import { taiNow } from '../domain/tai.js';
@@ -7,13 +7,8 @@ import { json, listing, nmosError, readJson, segmentsOf, SwitchableServer, text 
 import type { SimulatedRegistry } from '../registry/simulated-registry.js';
 import { ConnectionState, type EndpointState, type Side } from './connection-state.js';
 
-export interface NodeOptions {
-  seed: string;
-  index: number;
-  port: number;
-  senders: number;
-  receivers: number;
-  redundantShare: number;
+/** The node's shape (what it has) and how it behaves (where it registers, how often it heartbeats). */
+export interface NodeOptions extends NodeShape {
   registries: SimulatedRegistry[];
   heartbeatIntervalMs: number;
   latencyMs: () => number;
