@@ -28,6 +28,9 @@ export class ApiClient {
   post(path: string, body?: unknown, headers: Record<string, string> = {}) {
     return this.request('POST', path, body, headers);
   }
+  put(path: string, body?: unknown, headers: Record<string, string> = {}) {
+    return this.request('PUT', path, body, headers);
+  }
   patch(path: string, body?: unknown, headers: Record<string, string> = {}) {
     return this.request('PATCH', path, body, headers);
   }

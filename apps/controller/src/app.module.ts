@@ -5,6 +5,7 @@ import { createValidationPipe, HttpErrorFilter } from '#common';
 import { AppConfig, ConfigModule } from '#config';
 import { DATABASE_MIGRATIONS, DatabaseModule } from '#database';
 import { HealthModule } from '#health';
+import { REGISTRY_MIGRATIONS, RegistryModule } from '#registry';
 
 /** The controller: composes the subsystem modules, nothing more. */
 @Module({})
@@ -12,7 +13,13 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot([...DATABASE_MIGRATIONS, ...AUTH_MIGRATIONS]), AuthModule, HealthModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot([...DATABASE_MIGRATIONS, ...AUTH_MIGRATIONS, ...REGISTRY_MIGRATIONS]),
+        AuthModule,
+        HealthModule,
+        RegistryModule,
+      ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },

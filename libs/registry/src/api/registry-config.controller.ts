@@ -1,0 +1,83 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { CurrentPrincipal, RequireRole, type Principal } from '#auth';
+import { DomainError } from '#common';
+import { RegistryConfigService } from '../application/registry-config.service.js';
+import type { PublicRegistryEntry } from '../domain/registry-entry.js';
+import type { Actor, ConfigAuditRecord } from '../infra/registry-config.repository.js';
+import { RegistryConfigAuditDoc, RegistryEntryDoc } from './dto/registry-entry.doc.js';
+
+/** GO-NMOS's configuration API (HA guide §4), its curl example working as written. Viewers read; engineers and admins write. */
+@ApiTags('registries')
+@ApiBearerAuth()
+@Controller('api/registry/config')
+export class RegistryConfigController {
+  constructor(private readonly config: RegistryConfigService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The configured registries (viewer and up); PUT the answer back and nothing changes' })
+  @ApiOkResponse({ type: [RegistryEntryDoc] })
+  list(): Promise<PublicRegistryEntry[]> {
+    return this.config.list();
+  }
+
+  @Put()
+  @RequireRole('engineer')
+  @ApiOperation({ summary: 'Replace the whole list atomically (engineer and up); answers what was saved' })
+  @ApiBody({ type: [RegistryEntryDoc] })
+  @ApiOkResponse({ type: [RegistryEntryDoc] })
+  replace(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<PublicRegistryEntry[]> {
+    return this.config.replace(body, actorOf(principal, request));
+  }
+
+  @Post()
+  @RequireRole('engineer')
+  @ApiOperation({ summary: 'Add one registry (engineer and up); 409 if the name is used' })
+  @ApiBody({ type: RegistryEntryDoc })
+  @ApiCreatedResponse({ type: RegistryEntryDoc })
+  add(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<PublicRegistryEntry> {
+    return this.config.add(body, actorOf(principal, request));
+  }
+
+  @Get('audit')
+  @RequireRole('engineer')
+  @ApiOperation({ summary: 'Who changed the configuration, when, before and after (engineer and up), newest first' })
+  @ApiQuery({ name: 'limit', required: false, description: '1-1000, default 100' })
+  @ApiOkResponse({ type: [RegistryConfigAuditDoc] })
+  audit(@Query('limit') limit?: string): Promise<ConfigAuditRecord[]> {
+    const count = limit === undefined ? 100 : Number(limit);
+    if (!Number.isInteger(count) || count < 1 || count > 1000) {
+      throw new DomainError('invalid', 'validation_failed', 'limit: must be a whole number from 1 to 1000', {
+        fields: [{ field: 'limit', message: 'must be a whole number from 1 to 1000' }],
+      });
+    }
+    return this.config.auditTrail(count);
+  }
+
+  @Patch(':name')
+  @RequireRole('engineer')
+  @ApiOperation({ summary: 'Change some fields of one registry (engineer and up)' })
+  @ApiBody({ type: RegistryEntryDoc })
+  @ApiOkResponse({ type: RegistryEntryDoc })
+  update(
+    @Param('name') name: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+  ): Promise<PublicRegistryEntry> {
+    return this.config.update(name, body, actorOf(principal, request));
+  }
+
+  @Delete(':name')
+  @HttpCode(204)
+  @RequireRole('engineer')
+  @ApiOperation({ summary: 'Remove one registry (engineer and up)' })
+  async remove(@Param('name') name: string, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<void> {
+    await this.config.remove(name, actorOf(principal, request));
+  }
+}
+
+function actorOf(principal: Principal, request: FastifyRequest): Actor {
+  return { kind: principal.kind, id: principal.id, name: principal.name, requestId: request.id };
+}
