@@ -49,7 +49,12 @@ describe('stateless replicas on one database', () => {
     await Promise.all(three.map((p) => p.ready()));
     for (const replica of three) expect((await replica.api.get('/api/health/detail')).status).toBe(200);
     const migrations = await pg.query<{ name: string; n: string }>('SELECT name, count(*) AS n FROM schema_migrations GROUP BY name', [], 'fresh');
-    expect(migrations.map((m) => m.name).sort()).toEqual(['AuthTables1764201600100', 'LeaseTable1764201600000', 'RegistryConfig1764201600200']);
+    expect(migrations.map((m) => m.name).sort()).toEqual([
+      'AuthTables1764201600100',
+      'LeaseTable1764201600000',
+      'MergedView1764201600300',
+      'RegistryConfig1764201600200',
+    ]);
     expect(migrations.every((m) => m.n === '1')).toBe(true);
     const admins = await pg.query('SELECT username FROM users', [], 'fresh');
     expect(admins).toEqual([{ username: 'admin' }]);

@@ -1,18 +1,43 @@
 import { Module } from '@nestjs/common';
+import { AggregatedQueryApiController } from './api/aggregated-query-api.controller.js';
+import { NmosController } from './api/nmos.controller.js';
 import { RegistryConfigController } from './api/registry-config.controller.js';
+import { MergedViewService } from './application/merged-view.service.js';
+import { CountingChangeSink, NMOS_CHANGE_SINK } from './application/nmos-change-sink.js';
+import { NmosQueryService } from './application/nmos-query.service.js';
 import { RegistryConfigService } from './application/registry-config.service.js';
+import { RegistryStatusService } from './application/registry-status.service.js';
+import { RegistryWatchersService } from './application/registry-watchers.service.js';
+import { RegistryHealth } from './application/registry.health.js';
+import { MergedViewRepository } from './infra/merged-view.repository.js';
+import { NmosReadRepository } from './infra/nmos-read.repository.js';
 import { RegistryConfigRepository } from './infra/registry-config.repository.js';
+import { RegistryStateRepository } from './infra/registry-state.repository.js';
 import { RegistryConfig1764201600200 } from './migrations/1764201600200-registry-config.js';
+import { MergedView1764201600300 } from './migrations/1764201600300-merged-view.js';
 
-export const REGISTRY_MIGRATIONS = [RegistryConfig1764201600200];
+export const REGISTRY_MIGRATIONS = [RegistryConfig1764201600200, MergedView1764201600300];
 
 /**
- * The IS-04 registries the facility is discovered through. So far: their configuration (with audit
- * and a revision the watchers will follow). Watchers, the merged view and its read API come next.
+ * The IS-04 registries the facility is discovered through: their configuration, the watchers (run by
+ * the lease holder), the merged view in PostgreSQL that every replica serves, and its read APIs.
  */
 @Module({
-  controllers: [RegistryConfigController],
-  providers: [RegistryConfigRepository, RegistryConfigService],
-  exports: [RegistryConfigService],
+  controllers: [RegistryConfigController, NmosController, AggregatedQueryApiController],
+  providers: [
+    RegistryConfigRepository,
+    RegistryConfigService,
+    MergedViewRepository,
+    MergedViewService,
+    NmosReadRepository,
+    NmosQueryService,
+    RegistryStateRepository,
+    RegistryStatusService,
+    RegistryWatchersService,
+    RegistryHealth,
+    // The seam for the Events module's outbox (issue 5): it will provide NMOS_CHANGE_SINK instead.
+    { provide: NMOS_CHANGE_SINK, useClass: CountingChangeSink },
+  ],
+  exports: [RegistryConfigService, NmosQueryService, NMOS_CHANGE_SINK],
 })
 export class RegistryModule {}

@@ -9,7 +9,7 @@ type Body = Record<string, unknown>;
  * Faults and facility changes on demand, for tests, demos and benchmarks (not an NMOS API):
  *   GET  /admin                                              the manifest
  *   POST /admin/registries/{i}/reachability {state}          up | refuse | hang
- *   POST /admin/registries/{i}/websockets {silent}           websockets open but silent
+ *   POST /admin/registries/{i}/websockets {silent}           open websockets go silent (new ones work)
  *   POST /admin/registries/{i}/restart                       comes back empty, nodes re-register
  *   POST /admin/nodes/{id}/heartbeats {enabled}              a node stops (and resumes) heartbeating
  *   PUT  /admin/nodes/{id}/receivers/{rid}/fault {fault}     '500' | 'timeout' | null

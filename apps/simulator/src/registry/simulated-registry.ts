@@ -91,9 +91,9 @@ export class SimulatedRegistry {
     await this.http.setReachability(state);
   }
 
-  /** Fault: websockets stay open but carry nothing, not even pongs. */
+  /** Fault: the open websockets stay open but carry nothing, not even pongs (new connections work). */
   setWebsocketsSilent(silent: boolean): void {
-    this.subscriptions.silent = silent;
+    this.subscriptions.silenceOpenSockets(silent);
   }
 
   /** Fault: the registry process restarts and comes back empty; nodes register again as their heartbeats fail. */

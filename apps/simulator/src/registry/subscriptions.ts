@@ -38,8 +38,8 @@ export interface SubscriptionOptions {
  */
 export class Subscriptions {
   private readonly subscriptions = new Map<string, Subscription>();
-  /** Fault: no message and no pong, but the socket stays open. */
-  silent = false;
+  /** Fault: these sockets (open when it was set) carry no message and no pong, but stay open. */
+  private readonly silenced = new Set<WebSocket>();
 
   constructor(
     private readonly store: RegistryStore,
@@ -107,14 +107,21 @@ export class Subscriptions {
     clearTimeout(subscription.expiryTimer);
     subscription.sockets.add(socket);
     socket.on('ping', (data) => {
-      if (!this.silent) socket.pong(data);
+      if (!this.silenced.has(socket)) socket.pong(data);
     });
     socket.on('close', () => {
       subscription.sockets.delete(socket);
+      this.silenced.delete(socket);
       if (subscription.sockets.size === 0 && !subscription.persist) this.scheduleExpiry(subscription);
     });
     this.sendSync(subscription, socket);
     return true;
+  }
+
+  /** Fault: every open websocket goes silent without closing (a stuck connection); new ones work. */
+  silenceOpenSockets(silent: boolean): void {
+    if (!silent) return this.silenced.clear();
+    for (const subscription of this.subscriptions.values()) for (const socket of subscription.sockets) this.silenced.add(socket);
   }
 
   /** Closes every socket (a registry going down). */
@@ -132,7 +139,6 @@ export class Subscriptions {
   }
 
   private sendSync(subscription: Subscription, socket: WebSocket): void {
-    if (this.silent) return;
     const data = this.store
       .list(this.typeOf(subscription))
       .map((s) => s.resource)
@@ -157,7 +163,7 @@ export class Subscriptions {
 
   private flush(subscription: Subscription): void {
     subscription.flushTimer = undefined;
-    if (this.silent || subscription.sockets.size === 0) {
+    if (subscription.sockets.size === 0) {
       subscription.queue = [];
       return;
     }
@@ -165,7 +171,7 @@ export class Subscriptions {
     subscription.queue = [];
     for (const batch of chunk(events, this.batchSizeOf(subscription))) {
       const message = JSON.stringify(this.grain(subscription, batch));
-      for (const socket of subscription.sockets) socket.send(message);
+      for (const socket of subscription.sockets) if (!this.silenced.has(socket)) socket.send(message);
     }
   }
 

@@ -63,6 +63,9 @@ const EnvSchema = z.object({
   LOGIN_MAX_FAILURES_PER_USER: integer(5, 1, 10_000),
   LOGIN_MAX_FAILURES_PER_ADDRESS: integer(20, 1, 100_000),
   LOGIN_WINDOW_SECONDS: integer(900, 1, 86_400),
+  REGISTRY_STALE_GRACE: integer(60, 1, 86_400),
+  REGISTRY_WATCHDOG_SECONDS: integer(15, 1, 3_600),
+  REGISTRY_POLL_INTERVAL_MS: integer(2_000, 100, 600_000),
 });
 
 /** Every variable the product reads, for the README and `--help`. */
@@ -136,6 +139,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       maxFailuresPerAddress: e.LOGIN_MAX_FAILURES_PER_ADDRESS,
       windowSeconds: e.LOGIN_WINDOW_SECONDS,
     },
+    registry: { staleGraceSeconds: e.REGISTRY_STALE_GRACE, watchdogSeconds: e.REGISTRY_WATCHDOG_SECONDS, pollIntervalMs: e.REGISTRY_POLL_INTERVAL_MS },
   });
 }
 

@@ -22,6 +22,7 @@ export interface AppConfigValues {
   shutdownDrainSeconds: number;
   leaseTtlSeconds: number;
   login: { maxFailuresPerUser: number; maxFailuresPerAddress: number; windowSeconds: number };
+  registry: { staleGraceSeconds: number; watchdogSeconds: number; pollIntervalMs: number };
 }
 
 /** The validated settings, injectable by class. Built once at start by `loadConfig`. */

@@ -1,0 +1,57 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DatabaseService, type Sql } from '#database';
+import type { NmosType, ReportedResource } from '../domain/nmos-resource.js';
+import { MergedViewRepository, type ResourceKey } from '../infra/merged-view.repository.js';
+import { NMOS_CHANGE_SINK, type NmosChangeSink } from './nmos-change-sink.js';
+
+/**
+ * Writes to the merged view (only the watching replica calls these). Each call is one transaction: the
+ * registry's copies change, the effective resources are recomputed, and the effective changes are
+ * recorded for the outbox, all or nothing.
+ */
+@Injectable()
+export class MergedViewService {
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly repository: MergedViewRepository,
+    @Inject(NMOS_CHANGE_SINK) private readonly sink: NmosChangeSink,
+  ) {}
+
+  /** Resources a registry reported (added, modified, or in its snapshot) and ones it removed. */
+  apply(registry: string, reported: ReportedResource[], removed: ResourceKey[] = []): Promise<void> {
+    return this.change(async (sql) => [
+      ...(await this.repository.upsertCopies(sql, registry, reported)),
+      ...(await this.repository.removeCopies(sql, registry, removed)),
+    ]);
+  }
+
+  /** A snapshot of `type` is complete: what it did not contain turns stale. */
+  sweep(registry: string, type: NmosType, reportedIds: string[]): Promise<void> {
+    return this.change((sql) => this.repository.markUnreported(sql, registry, type, reportedIds));
+  }
+
+  registryUnreachable(registry: string): Promise<void> {
+    return this.change((sql) => this.repository.markRegistryStale(sql, registry));
+  }
+
+  removeRegistry(registry: string): Promise<void> {
+    return this.change((sql) => this.repository.removeRegistry(sql, registry));
+  }
+
+  pruneStale(graceSeconds: number): Promise<void> {
+    return this.change((sql) => this.repository.pruneStale(sql, graceSeconds));
+  }
+
+  registriesWithCopies(): Promise<string[]> {
+    return this.db.readPrimary((sql) => this.repository.registriesWithCopies(sql));
+  }
+
+  private async change(touch: (sql: Sql) => Promise<ResourceKey[]>): Promise<void> {
+    await this.db.write(async (sql) => {
+      await this.repository.lock(sql);
+      const keys = await touch(sql);
+      const changes = await this.repository.recompute(sql, keys);
+      if (changes.length > 0) await this.sink.record(sql, changes);
+    });
+  }
+}

@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError, type FieldProblem } from '#common';
+import { DatabaseService } from '#database';
+import { isNmosType, NMOS_TYPES, type NmosType } from '../domain/nmos-resource.js';
+import { NmosReadRepository, SORT_KEYS, type MergedResource, type ResourceCopy, type SortKey } from '../infra/nmos-read.repository.js';
+
+const RESERVED = new Set(['q', 'registry', 'stale', 'sort', 'limit', 'cursor']);
+const TAI_OFFSET_NS = 37_000_000_000n;
+
+export interface ListAnswer {
+  items: MergedResource[];
+  total: number;
+  nextCursor?: string;
+}
+
+export interface QueryApiPage {
+  items: Array<Record<string, unknown>>;
+  since: bigint;
+  until: bigint;
+  limit: number;
+}
+
+/** Reading the merged view: the controller's own API and the aggregated IS-04 Query API. */
+@Injectable()
+export class NmosQueryService {
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly repository: NmosReadRepository,
+  ) {}
+
+  async list(typeText: string, query: Record<string, string | string[] | undefined>): Promise<ListAnswer> {
+    const type = this.typeOf(typeText);
+    const problems: FieldProblem[] = [];
+    const single = (name: string): string | undefined => {
+      const value = query[name];
+      if (Array.isArray(value)) problems.push({ field: name, message: 'give it once' });
+      return Array.isArray(value) ? value[0] : value;
+    };
+    const limit = single('limit') === undefined ? 100 : Number(single('limit'));
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) problems.push({ field: 'limit', message: 'must be a whole number from 1 to 1000' });
+    const sortText = single('sort') ?? 'label';
+    const sort = sortText.replace(/^-/, '') as SortKey;
+    if (!(sort in SORT_KEYS)) problems.push({ field: 'sort', message: `must be one of ${Object.keys(SORT_KEYS).join(', ')} (prefix - for descending)` });
+    const staleText = single('stale');
+    if (staleText !== undefined && staleText !== 'true' && staleText !== 'false') problems.push({ field: 'stale', message: 'must be true or false' });
+    const cursorText = single('cursor');
+    let after: [string, string] | undefined;
+    if (cursorText !== undefined) {
+      try {
+        const decoded = JSON.parse(Buffer.from(cursorText, 'base64url').toString('utf8')) as { s: string; k: string; i: string };
+        if (decoded.s !== sortText || typeof decoded.k !== 'string' || typeof decoded.i !== 'string') throw new Error();
+        after = [decoded.k, decoded.i];
+      } catch {
+        problems.push({ field: 'cursor', message: 'is not a cursor of this listing (sort must stay the same)' });
+      }
+    }
+    const filters = Object.entries(query)
+      .filter(([key]) => !RESERVED.has(key))
+      .flatMap(([key, value]) => (Array.isArray(value) ? value.map((v) => [key, v] as [string, string]) : [[key, value ?? ''] as [string, string]]));
+    if (problems.length > 0)
+      throw new DomainError('invalid', 'validation_failed', problems.map((p) => `${p.field}: ${p.message}`).join('; '), { fields: problems });
+
+    const { items, total } = await this.db.read((sql) =>
+      this.repository.list(sql, {
+        type,
+        filters,
+        text: single('q'),
+        registry: single('registry'),
+        stale: staleText === undefined ? undefined : staleText === 'true',
+        sort,
+        descending: sortText.startsWith('-'),
+        limit,
+        after,
+      }),
+    );
+    const last = items[items.length - 1];
+    const nextCursor =
+      items.length === limit && last
+        ? Buffer.from(JSON.stringify({ s: sortText, k: this.repository.sortValue(last, sort), i: last.id })).toString('base64url')
+        : undefined;
+    return { items, total, nextCursor };
+  }
+
+  async get(typeText: string, id: string): Promise<MergedResource & { copies: ResourceCopy[] }> {
+    const type = this.typeOf(typeText);
+    const found = await this.db.read((sql) => this.repository.get(sql, type, id));
+    if (!found) throw new DomainError('not_found', 'resource_not_found', `No ${type.slice(0, -1)} ${id} in the merged view`);
+    return found;
+  }
+
+  /** IS-04 Query API paging over the merged view, exactly as QueryAPI.raml describes it. */
+  async queryApiList(typeText: string, query: URLSearchParams, serverLimit: number): Promise<QueryApiPage> {
+    const type = this.typeOf(typeText);
+    const unsupported = [...query.keys()].filter((k) => k.startsWith('query.'));
+    if (unsupported.length > 0) throw new DomainError('invalid', 'not_implemented', `not supported: ${unsupported.join(', ')}`);
+    const order = query.get('paging.order') ?? 'update';
+    const tai = (name: string) => {
+      const value = query.get(name);
+      if (value === null) return undefined;
+      const match = /^(\d+):(\d{1,9})$/.exec(value);
+      if (!match) throw new DomainError('invalid', 'bad_request', `${name} must be seconds:nanoseconds`);
+      return BigInt(match[1]) * 1_000_000_000n + BigInt(match[2]);
+    };
+    if (order !== 'update' && order !== 'create') throw new DomainError('invalid', 'bad_request', 'paging.order must be create or update');
+    const since = tai('paging.since');
+    const until = tai('paging.until');
+    const requested = query.has('paging.limit') ? Number(query.get('paging.limit')) : serverLimit;
+    if (!Number.isInteger(requested) || requested < 1) throw new DomainError('invalid', 'bad_request', 'paging.limit must be a positive integer');
+    const limit = Math.min(requested, serverLimit);
+    const filters = [...query.entries()].filter(([k]) => !k.startsWith('paging.'));
+    const now = BigInt(Date.now()) * 1_000_000n + TAI_OFFSET_NS;
+    const rows = await this.db.read((sql) => this.repository.queryApiPage(sql, type, filters, order, since, until, now, limit));
+    const more = rows.length > limit;
+    const page = rows.slice(0, limit);
+    if (since !== undefined && until === undefined) {
+      return { items: page.map((r) => r.resource).reverse(), since, until: more ? page[page.length - 1].at : now, limit };
+    }
+    return { items: page.map((r) => r.resource), since: more ? rows[limit].at : (since ?? 0n), until: until ?? now, limit };
+  }
+
+  getResource(typeText: string, id: string): Promise<Record<string, unknown> | undefined> {
+    const type = this.typeOf(typeText);
+    return this.db.read((sql) => this.repository.getResource(sql, type, id));
+  }
+
+  private typeOf(text: string): NmosType {
+    if (!isNmosType(text)) throw new DomainError('not_found', 'unknown_resource_type', `No resource type ${text} (one of ${NMOS_TYPES.join(', ')})`);
+    return text;
+  }
+}

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { DatabaseService } from '#database';
+import { NMOS_TYPES } from '../domain/nmos-resource.js';
+import { RegistryConfigRepository } from '../infra/registry-config.repository.js';
+import { RegistryStateRepository, type RegistryConnectionState } from '../infra/registry-state.repository.js';
+
+export interface RegistryStatus {
+  name: string;
+  enabled: boolean;
+  state: RegistryConnectionState;
+  endpoint: string | null;
+  api_version: string | null;
+  resources: Record<string, number>;
+  stale_resources: number;
+  last_event_at: string | null;
+  last_error: string | null;
+  sync: { synced_types: string[]; complete: boolean };
+  state_since: string | null;
+}
+
+/** Per registry, what the watching replica knows, read by any replica. */
+@Injectable()
+export class RegistryStatusService {
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly config: RegistryConfigRepository,
+    private readonly states: RegistryStateRepository,
+  ) {}
+
+  list(): Promise<RegistryStatus[]> {
+    return this.db.read(async (sql) => {
+      const [entries, states, counts] = await Promise.all([this.config.list(sql), this.states.list(sql), this.states.counts(sql)]);
+      return entries.map((entry) => {
+        const state = states.find((s) => s.name === entry.name);
+        const mine = counts.filter((c) => c.registry === entry.name);
+        const synced = state?.synced_types ?? [];
+        return {
+          name: entry.name,
+          enabled: entry.enabled,
+          state: entry.enabled ? (state?.state ?? 'connecting') : 'disabled',
+          endpoint: state?.endpoint ?? null,
+          api_version: state?.api_version ?? null,
+          resources: Object.fromEntries(NMOS_TYPES.map((t) => [t, mine.find((c) => c.type === t)?.count ?? 0])),
+          stale_resources: mine.reduce((n, c) => n + c.stale, 0),
+          last_event_at: state?.last_event_at?.toISOString() ?? null,
+          last_error: state?.last_error ?? null,
+          sync: { synced_types: synced, complete: synced.length === NMOS_TYPES.length },
+          state_since: state?.changed_at.toISOString() ?? null,
+        };
+      });
+    });
+  }
+}

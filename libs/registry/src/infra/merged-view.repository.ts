@@ -1,0 +1,139 @@
+import { Injectable } from '@nestjs/common';
+import type { Sql } from '#database';
+import { versionNanos, type MergedChange, type NmosType, type ReportedResource } from '../domain/nmos-resource.js';
+
+export interface ResourceKey {
+  type: NmosType;
+  id: string;
+}
+
+/** Any fixed number: every merged-view write takes it, so recomputations never interleave. */
+const MERGED_VIEW_LOCK = 7_364_201_603;
+
+/**
+ * SQL of the merged view: per-registry copies, and the effective resources recomputed from them in the
+ * same transaction (highest version wins, presence is the union, stale only when every copy is).
+ */
+@Injectable()
+export class MergedViewRepository {
+  async lock(sql: Sql): Promise<void> {
+    await sql.query('SELECT pg_advisory_xact_lock($1)', [MERGED_VIEW_LOCK]);
+  }
+
+  /** A registry reports these resources (fresh: no longer stale). */
+  async upsertCopies(sql: Sql, registry: string, resources: ReportedResource[]): Promise<ResourceKey[]> {
+    const valid = resources.filter((r) => versionNanos(r.version) !== undefined);
+    if (valid.length === 0) return [];
+    await sql.execute(
+      `INSERT INTO nmos_resource_copies AS c (type, id, registry, version, version_ns, data)
+       SELECT t, i, $1, v, n::numeric, d FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[]) AS u(t, i, v, n, d)
+       ON CONFLICT (type, id, registry) DO UPDATE SET
+         version = EXCLUDED.version, version_ns = EXCLUDED.version_ns, data = EXCLUDED.data, last_seen = now(), stale_since = NULL`,
+      [
+        registry,
+        valid.map((r) => r.type),
+        valid.map((r) => r.id),
+        valid.map((r) => r.version),
+        valid.map((r) => versionNanos(r.version)!),
+        valid.map((r) => JSON.stringify(r.data)),
+      ],
+    );
+    return valid.map(({ type, id }) => ({ type, id }));
+  }
+
+  async removeCopies(sql: Sql, registry: string, keys: ResourceKey[]): Promise<ResourceKey[]> {
+    if (keys.length === 0) return [];
+    return sql.query<ResourceKey & Record<string, unknown>>(
+      `DELETE FROM nmos_resource_copies c USING unnest($2::text[], $3::text[]) AS k(t, i)
+       WHERE c.registry = $1 AND c.type = k.t AND c.id = k.i RETURNING c.type, c.id`,
+      [registry, keys.map((k) => k.type), keys.map((k) => k.id)],
+    );
+  }
+
+  /** After a resync of `type`: what the registry no longer reports turns stale (removed after the grace period). */
+  // The grace period counts from the registry's return (a restarted registry refills over the next
+  // seconds), so copies already stale from the outage are restamped too.
+  async markUnreported(sql: Sql, registry: string, type: NmosType, reported: string[]): Promise<ResourceKey[]> {
+    return sql.query<ResourceKey & Record<string, unknown>>(
+      `UPDATE nmos_resource_copies SET stale_since = now()
+       WHERE registry = $1 AND type = $2 AND NOT (id = ANY($3::text[])) RETURNING type, id`,
+      [registry, type, reported],
+    );
+  }
+
+  /** The registry is unreachable: all it reported turns stale. */
+  async markRegistryStale(sql: Sql, registry: string): Promise<ResourceKey[]> {
+    return sql.query<ResourceKey & Record<string, unknown>>(
+      'UPDATE nmos_resource_copies SET stale_since = now() WHERE registry = $1 AND stale_since IS NULL RETURNING type, id',
+      [registry],
+    );
+  }
+
+  /** Copies stale for longer than the grace period go. */
+  async pruneStale(sql: Sql, graceSeconds: number): Promise<ResourceKey[]> {
+    return sql.query<ResourceKey & Record<string, unknown>>(
+      'DELETE FROM nmos_resource_copies WHERE stale_since < now() - make_interval(secs => $1) RETURNING type, id',
+      [graceSeconds],
+    );
+  }
+
+  /** A registry removed from (or disabled in) the configuration: its copies go at once. */
+  async removeRegistry(sql: Sql, registry: string): Promise<ResourceKey[]> {
+    return sql.query<ResourceKey & Record<string, unknown>>('DELETE FROM nmos_resource_copies WHERE registry = $1 RETURNING type, id', [registry]);
+  }
+
+  async registriesWithCopies(sql: Sql): Promise<string[]> {
+    return (await sql.query<{ registry: string }>('SELECT DISTINCT registry FROM nmos_resource_copies')).map((r) => r.registry);
+  }
+
+  /** Recomputes the effective rows of `keys`; answers what effectively changed. */
+  async recompute(sql: Sql, keys: ResourceKey[]): Promise<MergedChange[]> {
+    const unique = [...new Map(keys.map((k) => [`${k.type}/${k.id}`, k])).values()];
+    if (unique.length === 0) return [];
+    const rows = await sql.query<{
+      type: NmosType;
+      id: string;
+      before: Record<string, unknown> | null;
+      before_version: string | null;
+      after: Record<string, unknown> | null;
+      after_version: string | null;
+    }>(
+      `WITH keys AS (SELECT * FROM unnest($1::text[], $2::text[]) AS k(type, id)),
+       before AS (SELECT r.type, r.id, r.data, r.version FROM nmos_resources r JOIN keys USING (type, id)),
+       agg AS (
+         SELECT c.type, c.id,
+           (array_agg(c.version ORDER BY c.version_ns DESC, c.registry))[1] AS version,
+           max(c.version_ns) AS version_ns,
+           (array_agg(c.data ORDER BY c.version_ns DESC, c.registry))[1] AS data,
+           array_agg(c.registry ORDER BY c.registry) AS registries,
+           bool_and(c.stale_since IS NOT NULL) AS stale,
+           min(c.first_seen) AS first_seen,
+           max(c.last_seen) AS last_seen
+         FROM nmos_resource_copies c JOIN keys USING (type, id)
+         GROUP BY c.type, c.id),
+       -- Data-modifying CTEs run to completion whether or not the final SELECT reads them.
+       upserted AS (
+         INSERT INTO nmos_resources (type, id, version, version_ns, data, registries, stale, first_seen, last_seen)
+         SELECT type, id, version, version_ns, data, registries, stale, first_seen, last_seen FROM agg
+         ON CONFLICT (type, id) DO UPDATE SET
+           version = EXCLUDED.version, version_ns = EXCLUDED.version_ns, data = EXCLUDED.data, registries = EXCLUDED.registries,
+           stale = EXCLUDED.stale, first_seen = LEAST(nmos_resources.first_seen, EXCLUDED.first_seen), last_seen = EXCLUDED.last_seen
+         RETURNING type, id),
+       deleted AS (
+         DELETE FROM nmos_resources r USING keys k
+         WHERE r.type = k.type AND r.id = k.id AND NOT EXISTS (SELECT 1 FROM agg a WHERE a.type = k.type AND a.id = k.id)
+         RETURNING r.type, r.id)
+       SELECT k.type, k.id, b.data AS before, b.version AS before_version, a.data AS after, a.version AS after_version
+       FROM keys k LEFT JOIN before b USING (type, id) LEFT JOIN agg a USING (type, id)`,
+      [unique.map((k) => k.type), unique.map((k) => k.id)],
+    );
+    const changes: MergedChange[] = [];
+    for (const row of rows) {
+      if (!row.before && row.after) changes.push({ type: row.type, id: row.id, change: 'added', post: row.after });
+      else if (row.before && !row.after) changes.push({ type: row.type, id: row.id, change: 'removed', pre: row.before });
+      else if (row.before && row.after && row.before_version !== row.after_version)
+        changes.push({ type: row.type, id: row.id, change: 'modified', pre: row.before, post: row.after });
+    }
+    return changes;
+  }
+}

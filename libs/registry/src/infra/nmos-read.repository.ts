@@ -1,0 +1,152 @@
+import { Injectable } from '@nestjs/common';
+import type { Sql } from '#database';
+import type { NmosType } from '../domain/nmos-resource.js';
+import { basicQueryPath, basicQueryVariables } from '../domain/resource-filter.js';
+
+export interface MergedResource {
+  type: NmosType;
+  id: string;
+  version: string;
+  stale: boolean;
+  registries: string[];
+  first_seen: Date;
+  last_seen: Date;
+  resource: Record<string, unknown>;
+}
+
+export interface ResourceCopy {
+  registry: string;
+  version: string;
+  first_seen: Date;
+  last_seen: Date;
+  stale: boolean;
+}
+
+export const SORT_KEYS = { label: "COALESCE(label, '')", id: 'id', version: 'version_ns', first_seen: 'first_seen', last_seen: 'last_seen' } as const;
+export type SortKey = keyof typeof SORT_KEYS;
+
+export interface ListQuery {
+  type: NmosType;
+  filters: Array<[string, string]>;
+  text?: string;
+  registry?: string;
+  stale?: boolean;
+  sort: SortKey;
+  descending: boolean;
+  limit: number;
+  after?: [string, string];
+}
+
+const COLUMNS = 'type, id, version, stale, registries, first_seen, last_seen, data AS resource';
+
+/** Reads of the merged view (through the lag-tolerant read path). */
+@Injectable()
+export class NmosReadRepository {
+  async list(sql: Sql, query: ListQuery): Promise<{ items: MergedResource[]; total: number }> {
+    const params: unknown[] = [query.type];
+    const where = ['type = $1', ...this.conditions(query, params)];
+    const total = Number((await sql.query<{ n: string }>(`SELECT count(*) AS n FROM nmos_resources WHERE ${where.join(' AND ')}`, params))[0].n);
+    const key = SORT_KEYS[query.sort];
+    if (query.after) {
+      params.push(query.after[0], query.after[1]);
+      const cast = query.sort === 'version' ? '::numeric' : query.sort.endsWith('_seen') ? '::timestamptz' : '';
+      where.push(`(${key}, id) ${query.descending ? '<' : '>'} ($${params.length - 1}${cast}, $${params.length})`);
+    }
+    params.push(query.limit);
+    const direction = query.descending ? 'DESC' : 'ASC';
+    const items = await sql.query<MergedResource & Record<string, unknown>>(
+      `SELECT ${COLUMNS} FROM nmos_resources WHERE ${where.join(' AND ')} ORDER BY ${key} ${direction}, id ${direction} LIMIT $${params.length}`,
+      params,
+    );
+    return { items, total };
+  }
+
+  /** The sort key's value of a row, for the next page's cursor. */
+  sortValue(item: MergedResource, sort: SortKey): string {
+    switch (sort) {
+      case 'label':
+        return String(item.resource.label ?? '');
+      case 'id':
+        return item.id;
+      case 'version':
+        return versionToNanos(item.version);
+      default:
+        return item[sort].toISOString();
+    }
+  }
+
+  async get(sql: Sql, type: NmosType, id: string): Promise<(MergedResource & { copies: ResourceCopy[] }) | undefined> {
+    const [found] = await sql.query<MergedResource & Record<string, unknown>>(`SELECT ${COLUMNS} FROM nmos_resources WHERE type = $1 AND id = $2`, [type, id]);
+    if (!found) return undefined;
+    const copies = await sql.query<ResourceCopy & Record<string, unknown>>(
+      'SELECT registry, version, first_seen, last_seen, stale_since IS NOT NULL AS stale FROM nmos_resource_copies WHERE type = $1 AND id = $2 ORDER BY registry',
+      [type, id],
+    );
+    return { ...found, copies };
+  }
+
+  /**
+   * A page of the IS-04 Query API: (since, until] by version (update order) or first sight (create),
+   * newest first, one row more than asked to know the page's exact bounds.
+   */
+  async queryApiPage(
+    sql: Sql,
+    type: NmosType,
+    filters: Array<[string, string]>,
+    order: 'update' | 'create',
+    since: bigint | undefined,
+    until: bigint | undefined,
+    now: bigint,
+    limit: number,
+  ) {
+    const params: unknown[] = [type];
+    const where = ['type = $1', ...this.conditions({ filters }, params)];
+    const at = order === 'update' ? 'version_ns' : `(extract(epoch FROM first_seen) * 1000000000)::numeric(30,0)`;
+    params.push((until ?? now).toString());
+    where.push(`${at} <= $${params.length}::numeric`);
+    if (since !== undefined) {
+      params.push(since.toString());
+      where.push(`${at} > $${params.length}::numeric`);
+    }
+    // Only `since`: the oldest entries after it; otherwise the newest up to `until`.
+    const forward = since !== undefined && until === undefined;
+    params.push(limit + 1);
+    const rows = await sql.query<{ at: string; resource: Record<string, unknown> }>(
+      `SELECT ${at}::text AS at, data AS resource FROM nmos_resources WHERE ${where.join(' AND ')} ORDER BY ${at} ${forward ? 'ASC' : 'DESC'}, id LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map((r) => ({ at: BigInt(r.at), resource: r.resource }));
+  }
+
+  async getResource(sql: Sql, type: NmosType, id: string): Promise<Record<string, unknown> | undefined> {
+    const [row] = await sql.query<{ data: Record<string, unknown> }>('SELECT data FROM nmos_resources WHERE type = $1 AND id = $2', [type, id]);
+    return row?.data;
+  }
+
+  private conditions(query: Pick<ListQuery, 'filters'> & Partial<ListQuery>, params: unknown[]): string[] {
+    const where: string[] = [];
+    for (const [path, value] of query.filters) {
+      const { predicate, vars } = basicQueryVariables(value);
+      params.push(`${basicQueryPath(path)} ? (${predicate})`, JSON.stringify(vars));
+      where.push(`jsonb_path_exists(data, $${params.length - 1}::jsonpath, $${params.length}::jsonb)`);
+    }
+    if (query.text) {
+      params.push(`%${query.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      where.push(`(label ILIKE $${params.length} OR data ->> 'description' ILIKE $${params.length})`);
+    }
+    if (query.registry) {
+      params.push(query.registry);
+      where.push(`$${params.length} = ANY(registries)`);
+    }
+    if (query.stale !== undefined) {
+      params.push(query.stale);
+      where.push(`stale = $${params.length}`);
+    }
+    return where;
+  }
+}
+
+function versionToNanos(version: string): string {
+  const [secs, nanos] = version.split(':');
+  return (BigInt(secs) * 1_000_000_000n + BigInt(nanos)).toString();
+}

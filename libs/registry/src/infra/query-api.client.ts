@@ -1,0 +1,97 @@
+import { newestCommonVersion, parseApiVersion } from '../domain/api-version.js';
+import type { NmosType } from '../domain/nmos-resource.js';
+import type { RegistryEntry } from '../domain/registry-entry.js';
+
+/** The Query API versions whose resources we understand. */
+export const SUPPORTED_QUERY_VERSIONS = ['v1.2', 'v1.3'];
+
+export class QueryApiError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** HTTP to one endpoint of one registry's Query API: every call bounded by the entry's timeout. */
+export class QueryApiClient {
+  constructor(
+    private readonly entry: RegistryEntry,
+    readonly endpoint: string,
+  ) {}
+
+  /** The versioned base URL: as configured when it names a version, else the newest both sides speak. */
+  async resolveBase(): Promise<{ base: string; version: string }> {
+    const pinned = /\/x-nmos\/query\/(v\d+\.\d+)$/.exec(this.endpoint);
+    if (pinned) return { base: this.endpoint, version: pinned[1] };
+    const root = this.endpoint.endsWith('/x-nmos/query') ? this.endpoint : `${this.endpoint}/x-nmos/query`;
+    const offered = await this.json<string[]>(`${root}/`);
+    if (!Array.isArray(offered)) throw new QueryApiError(`${root}/ did not list API versions`);
+    const version = newestCommonVersion(SUPPORTED_QUERY_VERSIONS, offered);
+    if (!version)
+      throw new QueryApiError(`no common Query API version (registry offers ${offered.join(', ')}; we speak ${SUPPORTED_QUERY_VERSIONS.join(', ')})`);
+    return { base: `${root}/${version}`, version };
+  }
+
+  /** Every resource of a type, following `Link: rel="next"` from the start of time in creation order. */
+  async walk(base: string, type: NmosType): Promise<Array<Record<string, unknown>>> {
+    const all: Array<Record<string, unknown>> = [];
+    let url: string | undefined = `${base}/${type}?paging.order=create&paging.since=0:0&paging.limit=1000`;
+    for (let page = 0; url && page < 100_000; page++) {
+      const response = await this.fetch(url);
+      const items = (await response.json()) as Array<Record<string, unknown>>;
+      if (!Array.isArray(items)) throw new QueryApiError(`${type}: the registry did not answer a list`);
+      if (items.length === 0) break;
+      all.push(...items);
+      url = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get('link') ?? '')?.[1];
+      // A registry without paging headers answered everything at once.
+      if (!response.headers.has('x-paging-limit')) break;
+    }
+    return all;
+  }
+
+  /** Creates a websocket subscription; with `paging.limit` first, without it where the registry refuses it. */
+  async subscribe(base: string, type: NmosType): Promise<string | undefined> {
+    for (const params of [{ 'paging.limit': '1000' }, {}]) {
+      const response = await this.fetch(`${base}/subscriptions`, {
+        method: 'POST',
+        body: JSON.stringify({ max_update_rate_ms: 100, resource_path: `/${type}`, params, persist: false, secure: false }),
+        allowStatus: true,
+      });
+      if (response.status === 200 || response.status === 201) {
+        const body = (await response.json()) as { ws_href?: unknown };
+        if (typeof body.ws_href !== 'string') throw new QueryApiError('subscription answer without ws_href');
+        return body.ws_href;
+      }
+      if (response.status !== 400) return undefined; // 404, 501: no websockets here
+    }
+    return undefined;
+  }
+
+  get headers(): Record<string, string> {
+    return this.entry.auth ? { authorization: `Bearer ${this.entry.auth.token}` } : {};
+  }
+
+  private async json<T>(url: string): Promise<T> {
+    return (await (await this.fetch(url)).json()) as T;
+  }
+
+  private async fetch(url: string, init: { method?: string; body?: string; allowStatus?: boolean } = {}): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: init.method ?? 'GET',
+        body: init.body,
+        headers: { ...this.headers, ...(init.body ? { 'content-type': 'application/json' } : {}) },
+        signal: AbortSignal.timeout(this.entry.timeout_ms),
+      });
+    } catch (err) {
+      throw new QueryApiError(`${url}: ${(err as Error).message}`);
+    }
+    if (!response.ok && !init.allowStatus) throw new QueryApiError(`${url} answered ${response.status}`, response.status);
+    return response;
+  }
+}
+
+export { parseApiVersion };

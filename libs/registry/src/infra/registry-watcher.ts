@@ -1,0 +1,228 @@
+import { Logger } from '@nestjs/common';
+import WebSocket from 'ws';
+import { sleep } from '#common';
+import { NMOS_TYPES, versionNanos, type NmosType, type ReportedResource } from '../domain/nmos-resource.js';
+import type { RegistryEntry } from '../domain/registry-entry.js';
+import type { ResourceKey } from './merged-view.repository.js';
+import { QueryApiClient } from './query-api.client.js';
+import type { RegistryConnectionState } from './registry-state.repository.js';
+
+/** What a watcher does with what it learns (the supervisor writes it to the merged view and the state table). */
+export interface WatcherHooks {
+  apply(reported: ReportedResource[], removed: ResourceKey[]): Promise<void>;
+  sweep(type: NmosType, reportedIds: string[]): Promise<void>;
+  unreachable(): Promise<void>;
+  state(update: {
+    state?: RegistryConnectionState;
+    endpoint?: string;
+    api_version?: string;
+    synced_types?: string[];
+    last_error?: string | null;
+    event?: true;
+  }): void;
+}
+
+export interface WatcherTiming {
+  /** No message or pong for this long: the websocket is dead, reconnect. */
+  watchdogMs: number;
+  /** Registries without websockets are walked this often. */
+  pollIntervalMs: number;
+  /** Sync grains arrive back to back: this much silence ends the snapshot. */
+  syncQuietMs: number;
+  backoffMinMs: number;
+  backoffMaxMs: number;
+}
+
+/**
+ * Follows one registry: a websocket subscription per resource type (the sync grain is the snapshot,
+ * then changes), or REST paging where websockets are not offered. A failure of any stream ends the
+ * session; the next one tries the next endpoint after a jittered backoff and starts with a fresh
+ * snapshot, whose completion sweeps what the registry no longer reports.
+ */
+export class RegistryWatcher {
+  private readonly logger: Logger;
+  private readonly abort = new AbortController();
+  private readonly sockets = new Set<WebSocket>();
+  private stopped = false;
+  private running?: Promise<void>;
+
+  constructor(
+    readonly entry: RegistryEntry,
+    private readonly hooks: WatcherHooks,
+    private readonly timing: WatcherTiming,
+  ) {
+    this.logger = new Logger(`RegistryWatcher ${entry.name}`);
+  }
+
+  start(): void {
+    this.running = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort.abort();
+    for (const socket of this.sockets) socket.terminate();
+    await this.running;
+  }
+
+  private async run(): Promise<void> {
+    const endpoints = [this.entry.query_url, ...this.entry.endpoints];
+    let failures = 0;
+    let markedDown = false;
+    // Stay on an endpoint that worked; move to the next one of the same registry when it fails.
+    let index = 0;
+    while (!this.stopped) {
+      const endpoint = endpoints[index % endpoints.length];
+      this.hooks.state({ state: 'connecting', endpoint });
+      let connected = false;
+      try {
+        await this.session(endpoint, () => {
+          connected = true;
+          failures = 0;
+          markedDown = false;
+        });
+      } catch (err) {
+        if (this.stopped) break;
+        const message = (err as Error).message;
+        this.logger.warn({ endpoint, err: message }, 'registry session ended');
+        this.hooks.state({ last_error: message, state: connected ? 'degraded' : 'connecting' });
+        if (!connected) {
+          failures++;
+          index++;
+        }
+        // Every endpoint failed in a row: the registry is unreachable, its resources turn stale.
+        if (!markedDown && failures >= endpoints.length) {
+          markedDown = true;
+          this.hooks.state({ state: 'down' });
+          await this.hooks.unreachable().catch((e) => this.logger.warn({ err: (e as Error).message }, 'could not mark resources stale'));
+        }
+      }
+      if (this.stopped) break;
+      const backoff = Math.min(this.timing.backoffMaxMs, this.timing.backoffMinMs * 2 ** Math.min(failures, 6));
+      await sleep(backoff / 2 + Math.random() * (backoff / 2), this.abort.signal);
+    }
+  }
+
+  /** Resolves never while healthy; rejects when any stream fails (or resolves when stopped). */
+  private async session(endpoint: string, onConnected: () => void): Promise<void> {
+    const client = new QueryApiClient(this.entry, endpoint);
+    const { base, version } = await client.resolveBase();
+    const synced = new Set<NmosType>();
+    this.hooks.state({ state: 'syncing', endpoint, api_version: version, synced_types: [], last_error: null });
+    const markSynced = (type: NmosType) => {
+      synced.add(type);
+      this.hooks.state({ synced_types: [...synced], ...(synced.size === NMOS_TYPES.length ? { state: 'connected' as const } : {}) });
+      if (synced.size === NMOS_TYPES.length) onConnected();
+    };
+    const hrefs = await Promise.all(NMOS_TYPES.map((type) => client.subscribe(base, type)));
+    const streams = NMOS_TYPES.map((type, i) =>
+      hrefs[i] ? this.websocketStream(type, hrefs[i]!, client.headers, markSynced) : this.pollStream(client, base, type, markSynced),
+    );
+    const stopped = new Promise<void>((resolve) => this.abort.signal.addEventListener('abort', () => resolve(), { once: true }));
+    try {
+      await Promise.race([...streams, stopped]);
+    } finally {
+      for (const socket of this.sockets) socket.terminate();
+      this.sockets.clear();
+    }
+  }
+
+  private pollStream(client: QueryApiClient, base: string, type: NmosType, onSynced: (type: NmosType) => void): Promise<void> {
+    return (async () => {
+      while (!this.stopped) {
+        const items = await client.walk(base, type);
+        const reported = items.map((item) => toReported(type, item)).filter((r): r is ReportedResource => r !== undefined);
+        await this.hooks.apply(reported, []);
+        await this.hooks.sweep(
+          type,
+          reported.map((r) => r.id),
+        );
+        onSynced(type);
+        await sleep(this.timing.pollIntervalMs, this.abort.signal);
+      }
+    })();
+  }
+
+  private websocketStream(type: NmosType, href: string, headers: Record<string, string>, onSynced: (type: NmosType) => void): Promise<void> {
+    return new Promise<void>((_, reject) => {
+      const socket = new WebSocket(href, { headers, handshakeTimeout: this.entry.timeout_ms });
+      this.sockets.add(socket);
+      let syncing = true;
+      const seen = new Set<string>();
+      let lastHeard = Date.now();
+      let quiet: NodeJS.Timeout | undefined;
+      // Grains are applied strictly in the order they arrived.
+      let chain: Promise<void> = Promise.resolve();
+      const fail = (err: Error) => {
+        clearInterval(watchdog);
+        clearTimeout(quiet);
+        socket.terminate();
+        reject(err);
+      };
+      const enqueue = (work: () => Promise<void>) => {
+        chain = chain.then(work).catch((err: Error) => fail(err));
+      };
+      const endSync = async () => {
+        if (!syncing) return;
+        syncing = false;
+        clearTimeout(quiet);
+        await this.hooks.sweep(type, [...seen]);
+        onSynced(type);
+      };
+      const watchdog = setInterval(
+        () => {
+          if (Date.now() - lastHeard > this.timing.watchdogMs) return fail(new Error(`${type}: no message or pong within ${this.timing.watchdogMs} ms`));
+          if (socket.readyState === WebSocket.OPEN) socket.ping();
+        },
+        Math.max(100, Math.floor(this.timing.watchdogMs / 3)),
+      );
+      socket.on('pong', () => (lastHeard = Date.now()));
+      socket.on('error', (err) => fail(err));
+      socket.on('close', () => fail(new Error(`${type}: websocket closed`)));
+      socket.on('message', (raw) => {
+        lastHeard = Date.now();
+        enqueue(async () => {
+          const items = grainItems(raw.toString());
+          const isSync = (item: GrainItem) => item.pre !== undefined && item.post !== undefined && item.pre.version === item.post.version;
+          if (syncing && items.some((item) => !isSync(item))) await endSync();
+          const reported: ReportedResource[] = [];
+          const removed: ResourceKey[] = [];
+          for (const item of items) {
+            const post = item.post && toReported(type, item.post);
+            if (post) {
+              reported.push(post);
+              if (syncing) seen.add(post.id);
+            } else if (item.pre && typeof item.pre.id === 'string') removed.push({ type, id: item.pre.id });
+          }
+          await this.hooks.apply(reported, removed);
+          if (!syncing) this.hooks.state({ event: true });
+          if (syncing) {
+            clearTimeout(quiet);
+            quiet = setTimeout(() => enqueue(endSync), this.timing.syncQuietMs);
+          }
+        });
+      });
+    });
+  }
+}
+
+interface GrainItem {
+  path?: string;
+  pre?: Record<string, unknown>;
+  post?: Record<string, unknown>;
+}
+
+/** The data of a Query API websocket grain; anything else is a protocol error that ends the stream. */
+function grainItems(text: string): GrainItem[] {
+  const message = JSON.parse(text) as { grain?: { data?: unknown } };
+  const data = message?.grain?.data;
+  if (!Array.isArray(data)) throw new Error('a websocket message without grain.data');
+  return data as GrainItem[];
+}
+
+/** A resource from a registry, if it has what the merged view needs (an id and an IS-04 version). */
+function toReported(type: NmosType, item: Record<string, unknown>): ReportedResource | undefined {
+  const { id, version } = item;
+  if (typeof id !== 'string' || typeof version !== 'string' || versionNanos(version) === undefined) return undefined;
+  return { type, id, version, data: item };
+}
