@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import WebSocket from 'ws';
 import { sleep } from '#common';
-import { NMOS_TYPES, versionNanos, type NmosType, type ReportedResource } from '../domain/nmos-resource.js';
+import { grainItems, isSyncItem, toReported } from '../domain/grain.js';
+import { NMOS_TYPES, type NmosType, type ReportedResource } from '../domain/nmos-resource.js';
 import type { RegistryEntry } from '../domain/registry-entry.js';
 import type { ResourceKey } from './merged-view.repository.js';
 import { QueryApiClient } from './query-api.client.js';
@@ -45,6 +46,7 @@ export class RegistryWatcher {
   private readonly sockets = new Set<WebSocket>();
   private stopped = false;
   private running?: Promise<void>;
+  private lastProblemLogged = 0;
 
   constructor(
     readonly entry: RegistryEntry,
@@ -127,11 +129,25 @@ export class RegistryWatcher {
     }
   }
 
+  /** What the merged view can take; the rest is logged, naming the field (at most once a minute per registry). */
+  private usable(type: NmosType, items: unknown[]): ReportedResource[] {
+    const usable: ReportedResource[] = [];
+    for (const item of items) {
+      const result = toReported(type, item);
+      if (result.ok) usable.push(result.resource);
+      else if (Date.now() - this.lastProblemLogged > 60_000) {
+        this.lastProblemLogged = Date.now();
+        this.logger.warn({ problem: result.problem }, 'ignored a resource the registry reported');
+      }
+    }
+    return usable;
+  }
+
   private pollStream(client: QueryApiClient, base: string, type: NmosType, onSynced: (type: NmosType) => void): Promise<void> {
     return (async () => {
       while (!this.stopped) {
         const items = await client.walk(base, type);
-        const reported = items.map((item) => toReported(type, item)).filter((r): r is ReportedResource => r !== undefined);
+        const reported = this.usable(type, items);
         await this.hooks.apply(reported, []);
         await this.hooks.sweep(
           type,
@@ -183,13 +199,13 @@ export class RegistryWatcher {
         lastHeard = Date.now();
         enqueue(async () => {
           const items = grainItems(raw.toString());
-          const isSync = (item: GrainItem) => item.pre !== undefined && item.post !== undefined && item.pre.version === item.post.version;
-          if (syncing && items.some((item) => !isSync(item))) await endSync();
+          if (syncing && items.some((item) => !isSyncItem(item))) await endSync();
           const reported: ReportedResource[] = [];
           const removed: ResourceKey[] = [];
           for (const item of items) {
-            const post = item.post && toReported(type, item.post);
-            if (post) {
+            if (item.post) {
+              const [post] = this.usable(type, [item.post]);
+              if (!post) continue;
               reported.push(post);
               if (syncing) seen.add(post.id);
             } else if (item.pre && typeof item.pre.id === 'string') removed.push({ type, id: item.pre.id });
@@ -204,25 +220,4 @@ export class RegistryWatcher {
       });
     });
   }
-}
-
-interface GrainItem {
-  path?: string;
-  pre?: Record<string, unknown>;
-  post?: Record<string, unknown>;
-}
-
-/** The data of a Query API websocket grain; anything else is a protocol error that ends the stream. */
-function grainItems(text: string): GrainItem[] {
-  const message = JSON.parse(text) as { grain?: { data?: unknown } };
-  const data = message?.grain?.data;
-  if (!Array.isArray(data)) throw new Error('a websocket message without grain.data');
-  return data as GrainItem[];
-}
-
-/** A resource from a registry, if it has what the merged view needs (an id and an IS-04 version). */
-function toReported(type: NmosType, item: Record<string, unknown>): ReportedResource | undefined {
-  const { id, version } = item;
-  if (typeof id !== 'string' || typeof version !== 'string' || versionNanos(version) === undefined) return undefined;
-  return { type, id, version, data: item };
 }
