@@ -143,19 +143,22 @@ describe('the registry module against the simulated facility', () => {
     const inBoth = facility.nodes.filter((n) => n.options.registries.length === 2).map((n) => n.id);
     expect(onlyInR0.length).toBeGreaterThan(0);
     await facility.registries[0].setReachability('refuse');
-    await eventually(async () => expect((await statusOf('R0'))?.state).toBe('down'), 10_000);
-    const during = await merged('nodes');
-    for (const id of onlyInR0) expect(during.find((n) => n.id === id)?.stale).toBe(true);
-    for (const id of inBoth) expect(during.find((n) => n.id === id)?.stale).toBe(false);
-    const health = await controller.api.get('/api/health/detail');
-    expect(health.status).toBe(200);
-    expect(health.body.status).toBe('degraded');
-    await eventually(async () => {
-      const after = (await merged('nodes')).map((n) => n.id);
-      for (const id of onlyInR0) expect(after).not.toContain(id);
-      for (const id of inBoth) expect(after).toContain(id);
-    }, 10_000);
-    await facility.registries[0].setReachability('up');
+    try {
+      await eventually(async () => expect((await statusOf('R0'))?.state).toBe('down'), 10_000);
+      const during = await merged('nodes');
+      for (const id of onlyInR0) expect(during.find((n) => n.id === id)?.stale).toBe(true);
+      for (const id of inBoth) expect(during.find((n) => n.id === id)?.stale).toBe(false);
+      const health = await controller.api.get('/api/health/detail');
+      expect(health.status).toBe(200);
+      expect(health.body.status).toBe('degraded');
+      await eventually(async () => {
+        const after = (await merged('nodes')).map((n) => n.id);
+        for (const id of onlyInR0) expect(after).not.toContain(id);
+        for (const id of inBoth) expect(after).toContain(id);
+      }, 10_000);
+    } finally {
+      await facility.registries[0].setReachability('up');
+    }
     await eventually(async () => expect((await merged('nodes')).map((n) => n.id).sort()).toEqual(facility.nodes.map((n) => n.id).sort()), 15_000);
     await eventually(async () => expect((await statusOf('R0'))?.state).toBe('connected'), 10_000);
   });

@@ -95,8 +95,9 @@ export class RegistryWatcher {
         // Every endpoint failed in a row: the registry is unreachable, its resources turn stale.
         if (!markedDown && failures >= endpoints.length) {
           markedDown = true;
-          this.hooks.state({ state: 'down' });
+          // Stale first, then 'down': whoever sees the state sees the resources marked.
           await this.hooks.unreachable().catch((e) => this.logger.warn({ err: (e as Error).message }, 'could not mark resources stale'));
+          this.hooks.state({ state: 'down' });
         }
       }
       if (this.stopped) break;
