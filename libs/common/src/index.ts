@@ -6,3 +6,4 @@ export { requestIdFor } from './api/request-id.js';
 export { createRootLogger, PinoLoggerService, type LogLevel } from './infra/pino-logger.service.js';
 export { sleep } from './domain/sleep.js';
 export { INSTANCE_ID } from './domain/instance-id.js';
+export { ExpiringCache } from './domain/expiring-cache.js';

@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
+import { ExpiringCache } from '#common';
 import { DatabaseService } from '#database';
 import { ApiTokenNotFoundError, UnauthenticatedError } from '../domain/auth.errors.js';
 import type { Principal } from '../domain/principal.js';
 import { ApiTokensRepository, type ApiTokenRecord } from '../infra/api-tokens.repository.js';
-import { ExpiringCache } from './principal-cache.js';
 import { PRINCIPAL_CACHE_MS } from './principal-resolver.service.js';
 
 /** Recognisable in logs and secret scanners; never valid as a JWT. */

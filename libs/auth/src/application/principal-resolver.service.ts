@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { ExpiringCache } from '#common';
 import { DatabaseService } from '#database';
 import { UnauthenticatedError } from '../domain/auth.errors.js';
 import type { Principal } from '../domain/principal.js';
 import { UsersRepository, type UserRecord } from '../infra/users.repository.js';
 import type { AccessTokenClaims } from '../infra/jwt-keys.js';
-import { ExpiringCache } from './principal-cache.js';
 
+/** How long a replica trusts what it read of a user: a change made elsewhere shows within this. */
 export const PRINCIPAL_CACHE_MS = 2_000;
 
 /** Turns verified JWT claims into the current user, checked against the database (cached for 2 s). */

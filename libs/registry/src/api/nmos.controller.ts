@@ -31,11 +31,12 @@ export class NmosController {
     @Param('type') type: string,
     @Query() query: Record<string, string | string[]>,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<MergedResource[]> {
+  ): Promise<string> {
     const answer = await this.query.list(type, query);
-    void reply.header('x-total-count', String(answer.total));
+    void reply.header('x-total-count', String(answer.total)).header('content-type', 'application/json; charset=utf-8');
     if (answer.nextCursor) void reply.header('x-next-cursor', answer.nextCursor);
-    return answer.items;
+    // Already JSON, built by PostgreSQL.
+    return answer.json;
   }
 
   @Get('nmos/:type/:id')

@@ -42,6 +42,10 @@ export class MergedViewService {
     return this.change((sql) => this.repository.pruneStale(sql, graceSeconds));
   }
 
+  analyze(): Promise<void> {
+    return this.db.write((sql) => this.repository.analyze(sql));
+  }
+
   registriesWithCopies(): Promise<string[]> {
     return this.db.readPrimary((sql) => this.repository.registriesWithCopies(sql));
   }

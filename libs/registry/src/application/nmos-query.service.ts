@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, type FieldProblem } from '#common';
+import { DomainError, ExpiringCache, type FieldProblem } from '#common';
 import { DatabaseService } from '#database';
 import { isNmosType, NMOS_TYPES, type NmosType } from '../domain/nmos-resource.js';
 import { NmosReadRepository, SORT_KEYS, type MergedResource, type ResourceCopy, type SortKey } from '../infra/nmos-read.repository.js';
@@ -8,7 +8,8 @@ const RESERVED = new Set(['q', 'registry', 'stale', 'sort', 'limit', 'cursor']);
 const TAI_OFFSET_NS = 37_000_000_000n;
 
 export interface ListAnswer {
-  items: MergedResource[];
+  /** The page as JSON text: a list of merged resources (type, id, version, stale, registries, first_seen, last_seen, resource). */
+  json: string;
   total: number;
   nextCursor?: string;
 }
@@ -23,6 +24,9 @@ export interface QueryApiPage {
 /** Reading the merged view: the controller's own API and the aggregated IS-04 Query API. */
 @Injectable()
 export class NmosQueryService {
+  /** Totals are counted at most once a second per listing: X-Total-Count may lag the view by that much. */
+  private readonly totals = new ExpiringCache<number>(1_000);
+
   constructor(
     private readonly db: DatabaseService,
     private readonly repository: NmosReadRepository,
@@ -60,25 +64,27 @@ export class NmosQueryService {
     if (problems.length > 0)
       throw new DomainError('invalid', 'validation_failed', problems.map((p) => `${p.field}: ${p.message}`).join('; '), { fields: problems });
 
-    const { items, total } = await this.db.read((sql) =>
-      this.repository.list(sql, {
-        type,
-        filters,
-        text: single('q'),
-        registry: single('registry'),
-        stale: staleText === undefined ? undefined : staleText === 'true',
-        sort,
-        descending: sortText.startsWith('-'),
-        limit,
-        after,
-      }),
-    );
-    const last = items[items.length - 1];
+    const listQuery = {
+      type,
+      filters,
+      text: single('q'),
+      registry: single('registry'),
+      stale: staleText === undefined ? undefined : staleText === 'true',
+      sort,
+      descending: sortText.startsWith('-'),
+      limit,
+      after,
+    };
+    const countKey = JSON.stringify([type, filters, listQuery.text, listQuery.registry, listQuery.stale]);
+    const [page, total] = await Promise.all([
+      this.db.read((sql) => this.repository.page(sql, listQuery)),
+      this.totals.getOrLoad(countKey, () => this.db.read((sql) => this.repository.count(sql, listQuery))),
+    ]);
     const nextCursor =
-      items.length === limit && last
-        ? Buffer.from(JSON.stringify({ s: sortText, k: this.repository.sortValue(last, sort), i: last.id })).toString('base64url')
+      page.count === limit && page.lastKey !== null
+        ? Buffer.from(JSON.stringify({ s: sortText, k: page.lastKey, i: page.lastId })).toString('base64url')
         : undefined;
-    return { items, total, nextCursor };
+    return { json: page.json, total, nextCursor };
   }
 
   async get(typeText: string, id: string): Promise<MergedResource & { copies: ResourceCopy[] }> {

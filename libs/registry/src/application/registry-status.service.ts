@@ -29,7 +29,10 @@ export class RegistryStatusService {
 
   list(): Promise<RegistryStatus[]> {
     return this.db.read(async (sql) => {
-      const [entries, states, counts] = await Promise.all([this.config.list(sql), this.states.list(sql), this.states.counts(sql)]);
+      // One connection runs one statement at a time.
+      const entries = await this.config.list(sql);
+      const states = await this.states.list(sql);
+      const counts = await this.states.counts(sql);
       return entries.map((entry) => {
         const state = states.find((s) => s.name === entry.name);
         const mine = counts.filter((c) => c.registry === entry.name);

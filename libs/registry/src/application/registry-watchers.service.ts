@@ -115,6 +115,7 @@ export class RegistryWatchersService implements OnApplicationBootstrap, BeforeAp
       last_error: null as string | null,
     };
     let lastEventSaved = 0;
+    let analyzed = false;
     // Saved one after another, so an older state never overwrites a newer one.
     let saving: Promise<void> = Promise.resolve();
     const hooks: WatcherHooks = {
@@ -123,6 +124,10 @@ export class RegistryWatchersService implements OnApplicationBootstrap, BeforeAp
       unreachable: () => this.view.registryUnreachable(entry.name),
       state: (update) => {
         const { event, ...changes } = update;
+        if (changes.state === 'connected' && !analyzed) {
+          analyzed = true;
+          void this.view.analyze().catch(() => undefined);
+        }
         if (event) state.last_event_at = new Date();
         Object.assign(state, changes);
         // Events can come by the thousand: their time is saved at most once a second.

@@ -82,6 +82,11 @@ export class MergedViewRepository {
     return sql.query<ResourceKey & Record<string, unknown>>('DELETE FROM nmos_resource_copies WHERE registry = $1 RETURNING type, id', [registry]);
   }
 
+  /** Fresh planner statistics after a bulk load (autovacuum would take a minute or more to get there). */
+  async analyze(sql: Sql): Promise<void> {
+    await sql.execute('ANALYZE nmos_resource_copies, nmos_resources');
+  }
+
   async registriesWithCopies(sql: Sql): Promise<string[]> {
     return (await sql.query<{ registry: string }>('SELECT DISTINCT registry FROM nmos_resource_copies')).map((r) => r.registry);
   }

@@ -22,7 +22,7 @@ export interface ResourceCopy {
   stale: boolean;
 }
 
-export const SORT_KEYS = { label: "COALESCE(label, '')", id: 'id', version: 'version_ns', first_seen: 'first_seen', last_seen: 'last_seen' } as const;
+export const SORT_KEYS = { label: 'label', id: 'id', version: 'version_ns', first_seen: 'first_seen', last_seen: 'last_seen' } as const;
 export type SortKey = keyof typeof SORT_KEYS;
 
 export interface ListQuery {
@@ -42,10 +42,19 @@ const COLUMNS = 'type, id, version, stale, registries, first_seen, last_seen, da
 /** Reads of the merged view (through the lag-tolerant read path). */
 @Injectable()
 export class NmosReadRepository {
-  async list(sql: Sql, query: ListQuery): Promise<{ items: MergedResource[]; total: number }> {
+  async count(sql: Sql, query: ListQuery): Promise<number> {
     const params: unknown[] = [query.type];
     const where = ['type = $1', ...this.conditions(query, params)];
-    const total = Number((await sql.query<{ n: string }>(`SELECT count(*) AS n FROM nmos_resources WHERE ${where.join(' AND ')}`, params))[0].n);
+    return Number((await sql.query<{ n: string }>(`SELECT count(*) AS n FROM nmos_resources WHERE ${where.join(' AND ')}`, params))[0].n);
+  }
+
+  /**
+   * One page as JSON text built by PostgreSQL (no parse and re-serialise of every resource in Node),
+   * with the last row's sort value and id for the next page's cursor.
+   */
+  async page(sql: Sql, query: ListQuery): Promise<{ json: string; count: number; lastKey: string | null; lastId: string | null }> {
+    const params: unknown[] = [query.type];
+    const where = ['type = $1', ...this.conditions(query, params)];
     const key = SORT_KEYS[query.sort];
     if (query.after) {
       params.push(query.after[0], query.after[1]);
@@ -54,25 +63,17 @@ export class NmosReadRepository {
     }
     params.push(query.limit);
     const direction = query.descending ? 'DESC' : 'ASC';
-    const items = await sql.query<MergedResource & Record<string, unknown>>(
-      `SELECT ${COLUMNS} FROM nmos_resources WHERE ${where.join(' AND ')} ORDER BY ${key} ${direction}, id ${direction} LIMIT $${params.length}`,
+    const order = `k ${direction}, id ${direction}`;
+    const [row] = await sql.query<{ json: string; count: number; last_key: string | null; last_id: string | null }>(
+      `SELECT COALESCE(json_agg(json_build_object('type', type, 'id', id, 'version', version, 'stale', stale, 'registries', registries,
+                 'first_seen', first_seen, 'last_seen', last_seen, 'resource', data) ORDER BY ${order}), '[]')::text AS json,
+              count(*)::int AS count,
+              (array_agg(k::text ORDER BY ${order}))[count(*)] AS last_key,
+              (array_agg(id ORDER BY ${order}))[count(*)] AS last_id
+       FROM (SELECT *, ${key} AS k FROM nmos_resources WHERE ${where.join(' AND ')} ORDER BY ${key} ${direction}, id ${direction} LIMIT $${params.length}) page`,
       params,
     );
-    return { items, total };
-  }
-
-  /** The sort key's value of a row, for the next page's cursor. */
-  sortValue(item: MergedResource, sort: SortKey): string {
-    switch (sort) {
-      case 'label':
-        return String(item.resource.label ?? '');
-      case 'id':
-        return item.id;
-      case 'version':
-        return versionToNanos(item.version);
-      default:
-        return item[sort].toISOString();
-    }
+    return { json: row.json, count: row.count, lastKey: row.last_key, lastId: row.last_id };
   }
 
   async get(sql: Sql, type: NmosType, id: string): Promise<(MergedResource & { copies: ResourceCopy[] }) | undefined> {

@@ -33,7 +33,8 @@ export class MergedView1764201600300 implements MigrationInterface {
         stale       boolean NOT NULL,
         first_seen  timestamptz NOT NULL,
         last_seen   timestamptz NOT NULL,
-        label       text GENERATED ALWAYS AS (data ->> 'label') STORED,
+        -- Never null, so sorting by label uses the index below.
+        label       text GENERATED ALWAYS AS (COALESCE(data ->> 'label', '')) STORED,
         PRIMARY KEY (type, id)
       )`);
     await runner.query('CREATE INDEX nmos_resources_label ON nmos_resources (type, label, id)');

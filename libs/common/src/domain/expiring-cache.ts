@@ -1,7 +1,6 @@
 /**
- * A short-lived per-replica cache. Every replica re-reads what it cached after `ttlMs`, so a role change,
- * password change, deletion or revocation made on any replica takes effect everywhere within seconds,
- * without a database round trip on every request.
+ * A short-lived per-replica cache: every replica re-reads what it cached after `ttlMs` (so a change made
+ * on any replica shows everywhere within that time), and concurrent misses share one load.
  */
 export class ExpiringCache<V> {
   private readonly entries = new Map<string, { value: V; expiresAt: number }>();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ExpiringCache } from './principal-cache.js';
+import { ExpiringCache } from './expiring-cache.js';
 
 describe('ExpiringCache', () => {
   it('serves a value until it expires, then loads again', async () => {
