@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { PostgresServer } from '#database';
+import { CountingChangeSink, NMOS_CHANGE_SINK } from '#registry';
 import { Facility, taiNow } from '../../apps/simulator/src/index.js';
 import type { ApiClient } from '../support/api-client.js';
 import { startController, TEST_ADMIN, type RunningController } from '../support/controller.js';
@@ -180,6 +181,31 @@ describe('the registry module against the simulated facility', () => {
     // The stuck sockets stay stuck: only the watchdog's reconnect and fresh snapshot bring the change.
     await eventually(async () => expect((await merged('senders')).map((s) => s.id)).toContain(added.id), 10_000);
     facility.registries[0].setWebsocketsSilent(false);
+  });
+
+  it('applies a configuration change within 5 s: a disabled registry’s own resources go, and come back when enabled', async () => {
+    const onlyInR0 = facility.nodes.filter((n) => n.options.registries.every((r) => r.options.index === 0)).map((n) => n.id);
+    expect(onlyInR0.length).toBeGreaterThan(0);
+    await admin.patch('/api/registry/config/R0', { enabled: false });
+    const changedAt = Date.now();
+    await eventually(async () => {
+      const ids = (await merged('nodes')).map((n) => n.id);
+      for (const id of onlyInR0) expect(ids).not.toContain(id);
+    }, 5_000);
+    expect(Date.now() - changedAt).toBeLessThan(5_000);
+    expect((await statusOf('R0'))?.state).toBe('disabled');
+    await admin.patch('/api/registry/config/R0', { enabled: true });
+    await eventually(async () => expect((await merged('nodes')).map((n) => n.id)).toEqual(expect.arrayContaining(onlyInR0)), 5_000);
+    await eventually(async () => expect((await statusOf('R0'))?.state).toBe('connected'), 10_000);
+  });
+
+  it('hands every effective change to the events seam in the same transaction', async () => {
+    const sink = controller.app.get<CountingChangeSink>(NMOS_CHANGE_SINK);
+    const before = sink.count;
+    const added = facility.nodes[0].addSender();
+    await eventually(async () => expect((await merged('senders')).map((s) => s.id)).toContain(added.id), 5_000);
+    // A sender comes with its source and flow, and the device changes: four effective changes at least.
+    expect(sink.count - before).toBeGreaterThanOrEqual(4);
   });
 
   it('fails over to the next endpoint of the same registry', async () => {

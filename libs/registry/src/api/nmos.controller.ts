@@ -27,11 +27,7 @@ export class NmosController {
   @ApiQuery({ name: 'sort', required: false })
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'cursor', required: false })
-  async list(
-    @Param('type') type: string,
-    @Query() query: Record<string, string | string[]>,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string> {
+  async list(@Param('type') type: string, @Query() query: Record<string, string | string[]>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const answer = await this.query.list(type, query);
     void reply.header('x-total-count', String(answer.total)).header('content-type', 'application/json; charset=utf-8');
     if (answer.nextCursor) void reply.header('x-next-cursor', answer.nextCursor);
