@@ -3,12 +3,14 @@ import { isDeepStrictEqual } from 'node:util';
 import { AppConfig } from '#config';
 import { DatabaseService, LeaseService } from '#database';
 import type { RegistryEntry } from '../domain/registry-entry.js';
-import { RegistryStateRepository, type RegistryConnectionState } from '../infra/registry-state.repository.js';
+import { RegistryStateRepository, type RegistryStateRow } from '../infra/registry-state.repository.js';
 import { RegistryWatcher, type WatcherHooks, type WatcherTiming } from '../infra/registry-watcher.js';
 import { MergedViewService } from './merged-view.service.js';
 import { RegistryConfigService } from './registry-config.service.js';
 
 export const REGISTRY_WATCHERS_LEASE = 'registry-watchers';
+
+type SavedState = Omit<RegistryStateRow, 'name' | 'changed_at'>;
 const CONFIG_POLL_MS = 1_000;
 const PRUNE_INTERVAL_MS = 1_000;
 
@@ -106,14 +108,7 @@ export class RegistryWatchersService implements OnApplicationBootstrap, BeforeAp
   }
 
   private watch(entry: RegistryEntry): void {
-    const state = {
-      state: 'connecting' as RegistryConnectionState,
-      endpoint: null as string | null,
-      api_version: null as string | null,
-      synced_types: [] as string[],
-      last_event_at: null as Date | null,
-      last_error: null as string | null,
-    };
+    const state: SavedState = { state: 'connecting', endpoint: null, api_version: null, synced_types: [], last_event_at: null, last_error: null };
     let lastEventSaved = 0;
     let analyzed = false;
     // Saved one after another, so an older state never overwrites a newer one.
@@ -142,17 +137,7 @@ export class RegistryWatchersService implements OnApplicationBootstrap, BeforeAp
     watcher.start();
   }
 
-  private async saveState(
-    name: string,
-    row: Partial<{
-      state: RegistryConnectionState;
-      endpoint: string | null;
-      api_version: string | null;
-      synced_types: string[];
-      last_event_at: Date | null;
-      last_error: string | null;
-    }>,
-  ): Promise<void> {
+  private async saveState(name: string, row: Partial<SavedState>): Promise<void> {
     await this.db
       .write((sql) =>
         this.states.save(sql, {
