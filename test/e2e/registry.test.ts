@@ -204,8 +204,9 @@ describe('the registry module against the simulated facility', () => {
     const before = sink.count;
     const added = facility.nodes[0].addSender();
     await eventually(async () => expect((await merged('senders')).map((s) => s.id)).toContain(added.id), 5_000);
-    // A sender comes with its source and flow, and the device changes: four effective changes at least.
-    expect(sink.count - before).toBeGreaterThanOrEqual(4);
+    // A sender comes with its source and flow, and the device changes: four effective changes at least,
+    // arriving on four subscriptions.
+    await eventually(() => expect(sink.count - before).toBeGreaterThanOrEqual(4), 5_000);
   });
 
   it('fails over to the next endpoint of the same registry', async () => {

@@ -121,10 +121,15 @@ export class RegistryWatcher {
     const streams = NMOS_TYPES.map((type, i) =>
       hrefs[i] ? this.websocketStream(type, hrefs[i]!, client.headers, markSynced) : this.pollStream(client, base, type, markSynced),
     );
-    const stopped = new Promise<void>((resolve) => this.abort.signal.addEventListener('abort', () => resolve(), { once: true }));
+    let onAbort = () => undefined as void;
+    const stopped = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      this.abort.signal.addEventListener('abort', onAbort, { once: true });
+    });
     try {
       await Promise.race([...streams, stopped]);
     } finally {
+      this.abort.signal.removeEventListener('abort', onAbort);
       for (const socket of this.sockets) socket.terminate();
       this.sockets.clear();
     }
