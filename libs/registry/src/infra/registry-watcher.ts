@@ -118,18 +118,19 @@ export class RegistryWatcher {
       if (synced.size === NMOS_TYPES.length) onConnected();
     };
     const hrefs = await Promise.all(NMOS_TYPES.map((type) => client.subscribe(base, type)));
+    // Everything of this session ends together: when one stream fails, or when the watcher stops.
+    const session = new AbortController();
+    const endSession = () => session.abort();
+    this.abort.signal.addEventListener('abort', endSession, { once: true });
+    const ended = new Promise<void>((resolve) => session.signal.addEventListener('abort', () => resolve(), { once: true }));
     const streams = NMOS_TYPES.map((type, i) =>
-      hrefs[i] ? this.websocketStream(type, hrefs[i]!, client.headers, markSynced) : this.pollStream(client, base, type, markSynced),
+      hrefs[i] ? this.websocketStream(type, hrefs[i]!, client.headers, markSynced) : this.pollStream(client, base, type, markSynced, session.signal),
     );
-    let onAbort = () => undefined as void;
-    const stopped = new Promise<void>((resolve) => {
-      onAbort = resolve;
-      this.abort.signal.addEventListener('abort', onAbort, { once: true });
-    });
     try {
-      await Promise.race([...streams, stopped]);
+      await Promise.race([...streams, ended]);
     } finally {
-      this.abort.signal.removeEventListener('abort', onAbort);
+      session.abort();
+      this.abort.signal.removeEventListener('abort', endSession);
       for (const socket of this.sockets) socket.terminate();
       this.sockets.clear();
     }
@@ -149,20 +150,19 @@ export class RegistryWatcher {
     return usable;
   }
 
-  private pollStream(client: QueryApiClient, base: string, type: NmosType, onSynced: (type: NmosType) => void): Promise<void> {
-    return (async () => {
-      while (!this.stopped) {
-        const items = await client.walk(base, type);
-        const reported = this.usable(type, items);
-        await this.hooks.apply(reported, []);
-        await this.hooks.sweep(
-          type,
-          reported.map((r) => r.id),
-        );
-        onSynced(type);
-        await sleep(this.timing.pollIntervalMs, this.abort.signal);
-      }
-    })();
+  private async pollStream(client: QueryApiClient, base: string, type: NmosType, onSynced: (type: NmosType) => void, session: AbortSignal): Promise<void> {
+    while (!session.aborted) {
+      const items = await client.walk(base, type);
+      if (session.aborted) return;
+      const reported = this.usable(type, items);
+      await this.hooks.apply(reported, []);
+      await this.hooks.sweep(
+        type,
+        reported.map((r) => r.id),
+      );
+      onSynced(type);
+      await sleep(this.timing.pollIntervalMs, session);
+    }
   }
 
   private websocketStream(type: NmosType, href: string, headers: Record<string, string>, onSynced: (type: NmosType) => void): Promise<void> {
