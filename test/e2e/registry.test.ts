@@ -252,3 +252,28 @@ describe('a registry without websockets and a paging limit of 2', () => {
     }
   });
 });
+
+describe('a registry that refuses paging.limit in subscription params', () => {
+  it('is still followed over websockets, subscribed without the param', async () => {
+    const dir = await scratchDir('registry-strict');
+    const pg = await startPrimary(dir);
+    await createDatabase(pg, 'app');
+    const facility = await Facility.start({ registries: 1, nodes: 2, wsMaxBatchSize: 0 });
+    const controller = await startController({ DATABASE_URL: urlOf(pg.port, 'app') });
+    try {
+      const admin = await controller.api.loginAs(TEST_ADMIN.username, TEST_ADMIN.password);
+      await admin.put('/api/registry/config', [{ name: 'Strict', query_url: facility.registries[0].url, enabled: true }]);
+      await eventually(async () => expect((await admin.get('/api/registry/status')).body[0].state).toBe('connected'), 15_000);
+      const subscriptions = facility.registries[0].subscriptions.list();
+      expect(subscriptions.map((s) => s.resource_path).sort()).toEqual(['/devices', '/flows', '/nodes', '/receivers', '/senders', '/sources']);
+      expect(subscriptions.every((s) => !('paging.limit' in s.params))).toBe(true);
+      const added = facility.nodes[0].addSender();
+      await eventually(async () => expect((await admin.get(`/api/nmos/senders/${added.id}`)).status).toBe(200), 5_000);
+    } finally {
+      await controller.close();
+      await facility.stop();
+      await pg.stop();
+      await removeDir(dir);
+    }
+  });
+});
