@@ -43,6 +43,9 @@ describe('the simulator command line', () => {
     expect(bad.output()).toContain('--nodes: "many" is not a number');
     const unknown = run(['--colour', 'blue']);
     expect(await unknown.exited).toBe(64);
+    const bulk = run(['--refuse-bulk', '418']);
+    expect(await bulk.exited).toBe(64);
+    expect(bulk.output()).toContain('--refuse-bulk');
     const range = run(['--registries', '0']);
     expect(await range.exited).toBe(1);
     expect(range.output()).toContain('registries must be a whole number from 1');
@@ -50,7 +53,7 @@ describe('the simulator command line', () => {
 
   it('prints every URL it serves and writes them to --manifest', async () => {
     const manifestFile = join(mkdtempSync(join(tmpdir(), 'nmc-sim-')), 'manifest.json');
-    const sim = run(['--registries', '2', '--nodes', '3', '--senders', '2', '--receivers', '2', '--manifest', manifestFile]);
+    const sim = run(['--registries', '2', '--nodes', '3', '--senders', '2', '--receivers', '2', '--refuse-bulk', '405', '--manifest', manifestFile]);
     try {
       await eventually(() => expect(sim.output()).toContain('admin API'), 15_000);
       const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
@@ -60,7 +63,10 @@ describe('the simulator command line', () => {
         expect(sim.output()).toContain(registry.query_url);
         expect((await http('GET', `${registry.query_url}/nodes`)).status).toBe(200);
       }
-      for (const node of manifest.nodes) expect((await http('GET', `${node.connection_api_url}/single/receivers/`)).body).toHaveLength(2);
+      for (const node of manifest.nodes) {
+        expect((await http('GET', `${node.connection_api_url}/single/receivers/`)).body).toHaveLength(2);
+        expect((await http('POST', `${node.connection_api_url}/bulk/receivers`, [])).status).toBe(405);
+      }
       expect((await http('GET', manifest.admin_url)).body.nodes).toHaveLength(3);
     } finally {
       sim.kill();

@@ -27,6 +27,7 @@ Options (default in brackets):
 ${NUMERIC.map(([flag, key, help]) => `  --${flag.padEnd(24)} ${help} [${DEFAULT_FACILITY[key]}]`).join('\n')}
   --seed <text>                ids and media mix follow from it [${DEFAULT_FACILITY.seed}]
   --no-websockets              registries refuse subscriptions (REST paging only)
+  --refuse-bulk <404|405|501>  every node refuses bulk requests with this code (clients must fall back to single)
   --manifest <file>            write every URL served as JSON
   --help                       this text
 `;
@@ -42,6 +43,7 @@ export function parseCli(argv: string[]): CliResult {
       ...Object.fromEntries(NUMERIC.map(([flag]) => [flag, { type: 'string' as const }])),
       seed: { type: 'string' },
       'no-websockets': { type: 'boolean' },
+      'refuse-bulk': { type: 'string' },
       manifest: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -59,5 +61,10 @@ export function parseCli(argv: string[]): CliResult {
   if (problems.length > 0) throw new Error(problems.join('\n'));
   if (values.seed !== undefined) options.seed = values.seed as string;
   if (values['no-websockets']) options.websockets = false;
+  if (values['refuse-bulk'] !== undefined) {
+    const code = Number(values['refuse-bulk']);
+    if (![404, 405, 501].includes(code)) throw new Error(`--refuse-bulk: "${values['refuse-bulk']}" must be 404, 405 or 501`);
+    options.bulkRefusal = code;
+  }
   return { help: false, options, manifest: values.manifest as string | undefined };
 }

@@ -29,6 +29,8 @@ export interface FacilityOptions {
   heartbeatExpiryMs: number;
   subscriptionExpiryMs: number;
   latencyMs: number;
+  /** Every node answers bulk requests with this code (404, 405, 501), or serves bulk (null). */
+  bulkRefusal: number | null;
 }
 
 export const DEFAULT_FACILITY: FacilityOptions = {
@@ -48,6 +50,7 @@ export const DEFAULT_FACILITY: FacilityOptions = {
   heartbeatExpiryMs: 12_000,
   subscriptionExpiryMs: 10_000,
   latencyMs: 0,
+  bulkRefusal: null,
 };
 
 export interface FacilityManifest {
@@ -118,6 +121,7 @@ export class Facility {
           ),
         );
       }
+      for (const node of nodes) node.faults.bulkRefusal = options.bulkRefusal;
       const facility = new Facility(options, registries, nodes, settings);
       facility.admin = await AdminServer.start(facility, await port.admin());
       return facility;
@@ -195,6 +199,7 @@ function validate(options: FacilityOptions): void {
   whole('heartbeatExpiryMs', 10, 600000);
   whole('subscriptionExpiryMs', 0, 3600000);
   whole('latencyMs', 0, 600000);
+  if (options.bulkRefusal !== null && ![404, 405, 501].includes(options.bulkRefusal)) problems.push('bulkRefusal must be 404, 405, 501 or null');
   for (const share of ['redundantShare', 'multiRegistryShare'] as const) {
     if (!(options[share] >= 0 && options[share] <= 1)) problems.push(`${share} must be between 0 and 1`);
   }
