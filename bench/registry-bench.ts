@@ -69,6 +69,7 @@ async function main(): Promise<void> {
       EMBEDDED_DATABASE_PORT: String(PORT + 7000),
       LOG_LEVEL: 'warn',
       SHUTDOWN_DRAIN_SECONDS: '0',
+      MQTT_EMBEDDED_PORT: '0',
       ADMIN_USERNAME: ADMIN.username,
       ADMIN_PASSWORD: ADMIN.password,
     },

@@ -24,6 +24,7 @@ async function startController(dataDir: string): Promise<{ child: ChildProcess; 
       EMBEDDED_DATABASE_PORT: String(DB_PORT),
       LOG_LEVEL: 'warn',
       SHUTDOWN_DRAIN_SECONDS: '0',
+      MQTT_EMBEDDED_PORT: '0',
       ADMIN_USERNAME: ADMIN.username,
       ADMIN_PASSWORD: ADMIN.password,
     },

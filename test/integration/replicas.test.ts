@@ -51,6 +51,7 @@ describe('stateless replicas on one database', () => {
     const migrations = await pg.query<{ name: string; n: string }>('SELECT name, count(*) AS n FROM schema_migrations GROUP BY name', [], 'fresh');
     expect(migrations.map((m) => m.name).sort()).toEqual([
       'AuthTables1764201600100',
+      'EventsOutbox1764201600400',
       'LeaseTable1764201600000',
       'MergedView1764201600300',
       'RegistryConfig1764201600200',

@@ -25,7 +25,15 @@ export class ControllerProcess {
   static async spawn(env: Record<string, string>, port?: number): Promise<ControllerProcess> {
     const listenOn = port ?? (await freePort());
     const child = spawn(process.execPath, [MAIN], {
-      env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(listenOn), LOG_LEVEL: 'info', SHUTDOWN_DRAIN_SECONDS: '0', ...env },
+      env: {
+        PATH: process.env.PATH,
+        HOST: '127.0.0.1',
+        PORT: String(listenOn),
+        LOG_LEVEL: 'info',
+        SHUTDOWN_DRAIN_SECONDS: '0',
+        MQTT_EMBEDDED_PORT: '0',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       cwd: resolve('.'),
     });

@@ -21,6 +21,8 @@ export async function startController(env: Record<string, string>): Promise<Runn
     HOST: '127.0.0.1',
     PORT: '0',
     SHUTDOWN_DRAIN_SECONDS: '0',
+    // 1883 is taken by Mosquitto on the team's machines: the embedded broker takes any free port.
+    MQTT_EMBEDDED_PORT: '0',
     JWT_SECRET: TEST_JWT_SECRET,
     ADMIN_USERNAME: TEST_ADMIN.username,
     ADMIN_PASSWORD: TEST_ADMIN.password,

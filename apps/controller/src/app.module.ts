@@ -4,6 +4,7 @@ import { AUTH_MIGRATIONS, AuthModule } from '#auth';
 import { createValidationPipe, HttpErrorFilter } from '#common';
 import { AppConfig, ConfigModule } from '#config';
 import { DATABASE_MIGRATIONS, DatabaseModule } from '#database';
+import { EVENTS_MIGRATIONS, EventsModule } from '#events';
 import { HealthModule } from '#health';
 import { REGISTRY_MIGRATIONS, RegistryModule } from '#registry';
 
@@ -15,9 +16,10 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        DatabaseModule.forRoot([...DATABASE_MIGRATIONS, ...AUTH_MIGRATIONS, ...REGISTRY_MIGRATIONS]),
+        DatabaseModule.forRoot([...DATABASE_MIGRATIONS, ...AUTH_MIGRATIONS, ...REGISTRY_MIGRATIONS, ...EVENTS_MIGRATIONS]),
         AuthModule,
         HealthModule,
+        EventsModule,
         RegistryModule,
       ],
       providers: [

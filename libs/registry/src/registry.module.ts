@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
+import { EventsModule } from '#events';
 import { AggregatedQueryApiController } from './api/aggregated-query-api.controller.js';
 import { NmosController } from './api/nmos.controller.js';
 import { RegistryConfigController } from './api/registry-config.controller.js';
 import { MergedViewService } from './application/merged-view.service.js';
-import { CountingChangeSink, NMOS_CHANGE_SINK } from './application/nmos-change-sink.js';
+import { NMOS_CHANGE_SINK, OutboxChangeSink } from './application/nmos-change-sink.js';
 import { NmosQueryService } from './application/nmos-query.service.js';
 import { RegistryConfigService } from './application/registry-config.service.js';
 import { RegistryStatusService } from './application/registry-status.service.js';
@@ -23,6 +24,7 @@ export const REGISTRY_MIGRATIONS = [RegistryConfig1764201600200, MergedView17642
  * the lease holder), the merged view in PostgreSQL that every replica serves, and its read APIs.
  */
 @Module({
+  imports: [EventsModule],
   controllers: [RegistryConfigController, NmosController, AggregatedQueryApiController],
   providers: [
     RegistryConfigRepository,
@@ -35,8 +37,8 @@ export const REGISTRY_MIGRATIONS = [RegistryConfig1764201600200, MergedView17642
     RegistryStatusService,
     RegistryWatchersService,
     RegistryHealth,
-    // The seam for the Events module's outbox (issue 5): it will provide NMOS_CHANGE_SINK instead.
-    { provide: NMOS_CHANGE_SINK, useClass: CountingChangeSink },
+    // Effective changes go to the events outbox in the transaction that made them.
+    { provide: NMOS_CHANGE_SINK, useClass: OutboxChangeSink },
   ],
   exports: [RegistryConfigService, NmosQueryService, NMOS_CHANGE_SINK],
 })

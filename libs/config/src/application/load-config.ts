@@ -38,6 +38,22 @@ const boolean = (fallback: boolean) =>
       return z.NEVER;
     });
 
+/** `7d`, `12h`, `30m`, `45s` or a number of seconds. */
+const duration = (fallback: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const match = /^(\d+)\s*(s|m|h|d)?$/.exec(v);
+      if (!match) {
+        ctx.addIssue({ code: 'custom', message: 'must be a duration like 30s, 15m, 12h, 7d (or a number of seconds)' });
+        return z.NEVER;
+      }
+      return Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[(match[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
+    });
+
 const EnvSchema = z.object({
   PORT: integer(8080, 0, 65535),
   HOST: optionalText.transform((v) => v ?? '0.0.0.0'),
@@ -66,6 +82,17 @@ const EnvSchema = z.object({
   REGISTRY_STALE_GRACE: integer(60, 1, 86_400),
   REGISTRY_WATCHDOG_SECONDS: integer(15, 1, 3_600),
   REGISTRY_POLL_INTERVAL_MS: integer(2_000, 100, 600_000),
+  MQTT_BROKER_URL: optionalText,
+  MQTT_USERNAME: optionalText,
+  MQTT_PASSWORD: optionalText,
+  MQTT_CA_FILE: optionalText,
+  MQTT_CERT_FILE: optionalText,
+  MQTT_KEY_FILE: optionalText,
+  MQTT_TOPIC_PREFIX: optionalText.transform((v) => v ?? 'go-nmos/flows/events'),
+  MQTT_EMBEDDED_PORT: integer(1883, 0, 65535),
+  MQTT_EMBEDDED_HOST: optionalText.transform((v) => v ?? '127.0.0.1'),
+  EVENT_RETENTION: duration(7 * 86_400),
+  MQTT_REPLAY_WINDOW: duration(30),
 });
 
 /** Every variable the product reads, for the README and `--help`. */
@@ -115,6 +142,16 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   if (e.ADMIN_USERNAME && !USERNAME.test(e.ADMIN_USERNAME)) problems.push(`ADMIN_USERNAME: ${USERNAME_RULE}`);
   if (e.ADMIN_PASSWORD && e.ADMIN_PASSWORD.length < 8) problems.push('ADMIN_PASSWORD: must be at least 8 characters');
   const corsOrigins = parseCors(e.CORS_ORIGINS, problems);
+  const brokerUrls = e.MQTT_BROKER_URL?.split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  for (const url of brokerUrls ?? []) {
+    if (!/^(tcp|mqtt|ssl|mqtts|ws|wss):\/\/[^/\s:]+(:\d{1,5})?(\/\S*)?$/.test(url))
+      problems.push(`MQTT_BROKER_URL: "${url}" must be tcp, mqtt, ssl, mqtts, ws or wss://host[:port]`);
+  }
+  if (e.MQTT_TOPIC_PREFIX !== undefined && !/^[^#+\s]+[^/#+\s]$/.test(e.MQTT_TOPIC_PREFIX))
+    problems.push('MQTT_TOPIC_PREFIX: must be a topic without wildcards, spaces or a trailing /');
+  if (Boolean(e.MQTT_CERT_FILE) !== Boolean(e.MQTT_KEY_FILE)) problems.push('MQTT_CERT_FILE/MQTT_KEY_FILE: set both or neither');
 
   if (problems.length > 0) throw new ConfigError(problems);
   return new AppConfig({
@@ -140,6 +177,17 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       windowSeconds: e.LOGIN_WINDOW_SECONDS,
     },
     registry: { staleGraceSeconds: e.REGISTRY_STALE_GRACE, watchdogSeconds: e.REGISTRY_WATCHDOG_SECONDS, pollIntervalMs: e.REGISTRY_POLL_INTERVAL_MS },
+    events: {
+      brokerUrls: brokerUrls && brokerUrls.length > 0 ? brokerUrls : undefined,
+      username: e.MQTT_USERNAME,
+      password: e.MQTT_PASSWORD,
+      tls: { caFile: e.MQTT_CA_FILE, certFile: e.MQTT_CERT_FILE, keyFile: e.MQTT_KEY_FILE },
+      topicPrefix: e.MQTT_TOPIC_PREFIX,
+      embeddedPort: e.MQTT_EMBEDDED_PORT,
+      embeddedHost: e.MQTT_EMBEDDED_HOST,
+      retentionSeconds: e.EVENT_RETENTION,
+      replayWindowSeconds: e.MQTT_REPLAY_WINDOW,
+    },
   });
 }
 

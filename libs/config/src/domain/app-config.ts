@@ -23,6 +23,20 @@ export interface AppConfigValues {
   leaseTtlSeconds: number;
   login: { maxFailuresPerUser: number; maxFailuresPerAddress: number; windowSeconds: number };
   registry: { staleGraceSeconds: number; watchdogSeconds: number; pollIntervalMs: number };
+  events: EventsSettings;
+}
+
+export interface EventsSettings {
+  /** External brokers, in failover order; absent: the embedded broker. */
+  brokerUrls?: string[];
+  username?: string;
+  password?: string;
+  tls: { caFile?: string; certFile?: string; keyFile?: string };
+  topicPrefix: string;
+  embeddedPort: number;
+  embeddedHost: string;
+  retentionSeconds: number;
+  replayWindowSeconds: number;
 }
 
 /** The validated settings, injectable by class. Built once at start by `loadConfig`. */

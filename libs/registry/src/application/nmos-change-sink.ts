@@ -1,21 +1,38 @@
+import { Injectable } from '@nestjs/common';
 import type { Sql } from '#database';
+import { EventsService } from '#events';
 import type { MergedChange } from '../domain/nmos-resource.js';
 
-/**
- * Where effective changes of the merged view go, inside the transaction that made them: the seam for
- * the Events module's outbox (issue 5), which will provide NMOS_CHANGE_SINK. Until then the changes are
- * only counted, so nothing publishes them yet.
- */
+/** Where effective changes of the merged view go, inside the transaction that made them. */
 export interface NmosChangeSink {
   record(sql: Sql, changes: MergedChange[]): Promise<void>;
 }
 
 export const NMOS_CHANGE_SINK = Symbol('NMOS_CHANGE_SINK');
 
-export class CountingChangeSink implements NmosChangeSink {
-  count = 0;
+/**
+ * Each effective change becomes an event in the outbox, on `<prefix>/nmos/<type>/<id>`, retained:
+ * a late subscriber sees the resource's present state (or that it was removed).
+ */
+@Injectable()
+export class OutboxChangeSink implements NmosChangeSink {
+  constructor(private readonly events: EventsService) {}
 
-  async record(_sql: Sql, changes: MergedChange[]): Promise<void> {
-    this.count += changes.length;
+  async record(sql: Sql, changes: MergedChange[]): Promise<void> {
+    for (const change of changes) {
+      await this.events.record(sql, {
+        type: `nmos.resource.${change.change}`,
+        subject: { kind: change.type.slice(0, -1), id: change.id },
+        topic: `nmos/${change.type}/${change.id}`,
+        retained: true,
+        payload: {
+          event: change.change,
+          resource_type: change.type,
+          resource_id: change.id,
+          resource: change.post ?? null,
+          ...(change.pre ? { pre: change.pre } : {}),
+        },
+      });
+    }
   }
 }

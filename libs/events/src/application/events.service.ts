@@ -1,0 +1,29 @@
+import { Injectable } from '@nestjs/common';
+import { DatabaseService, type Sql } from '#database';
+import { toPublished, type NewEvent, type PublishedEvent } from '../domain/event.js';
+import { OutboxRepository } from '../infra/outbox.repository.js';
+import { BrokerLink } from './broker-link.service.js';
+
+/** The module's API: record events with the change they describe, read them back, follow other systems' topics. */
+@Injectable()
+export class EventsService {
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly outbox: OutboxRepository,
+    private readonly link: BrokerLink,
+  ) {}
+
+  /** In the caller's transaction: if it rolls back, the event never existed. */
+  record(sql: Sql, event: NewEvent): Promise<string> {
+    return this.outbox.insert(sql, event);
+  }
+
+  /** Published events after a sequence number, as on MQTT, for a subscriber that saw a gap. */
+  async after(seq: number, limit: number): Promise<PublishedEvent[]> {
+    return (await this.db.read((sql) => this.outbox.after(sql, seq, limit))).map(toPublished);
+  }
+
+  subscribe(topic: string, handler: (topic: string, message: unknown) => void): Promise<void> {
+    return this.link.connection.subscribe(topic, handler);
+  }
+}

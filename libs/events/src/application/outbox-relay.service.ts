@@ -1,0 +1,106 @@
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { sleep } from '#common';
+import { AppConfig } from '#config';
+import { DatabaseService, LeaseService } from '#database';
+import { toPublished, type StoredEvent } from '../domain/event.js';
+import { OutboxRepository } from '../infra/outbox.repository.js';
+import { BrokerLink } from './broker-link.service.js';
+
+export const EVENT_RELAY_LEASE = 'event-relay';
+const BATCH = 500;
+const IDLE_POLL_MS = 50;
+const PRUNE_INTERVAL_MS = 60_000;
+
+/**
+ * Singleton work: publishes the outbox in sequence order at QoS 1 and marks events sent only after the
+ * broker's PUBACK. A broker outage, a relay crash or a lease takeover only delays events: the next run
+ * starts from the first unacknowledged one. After reconnecting to a *different* broker of the list it
+ * republishes the last MQTT_REPLAY_WINDOW of events, since a bridge pair loses what the first broker
+ * had acknowledged while its bridge was down (subscribers drop duplicates by id).
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private running?: Promise<void>;
+  private abort?: AbortController;
+  private lastBroker?: string;
+  private replayPending = false;
+
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly leases: LeaseService,
+    private readonly outbox: OutboxRepository,
+    private readonly link: BrokerLink,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.link.connection.onConnect((broker) => {
+      if (this.lastBroker !== undefined && this.lastBroker !== broker) this.replayPending = true;
+      this.lastBroker = broker;
+    });
+    this.leases.participate(EVENT_RELAY_LEASE, { acquired: () => this.begin(), lost: () => this.end() });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.end();
+  }
+
+  private begin(): void {
+    this.abort = new AbortController();
+    this.running = this.loop(this.abort.signal);
+  }
+
+  private async end(): Promise<void> {
+    this.abort?.abort();
+    await this.running;
+    this.running = undefined;
+  }
+
+  private async loop(signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    let lastPrune = 0;
+    while (!signal.aborted) {
+      try {
+        if (!this.link.connection.connectedTo) {
+          await sleep(100, signal);
+          continue;
+        }
+        if (this.replayPending) {
+          this.replayPending = false;
+          const recent = await this.db.readPrimary((sql) => this.outbox.sentSince(sql, this.config.events.replayWindowSeconds));
+          this.logger.warn({ broker: this.link.connection.connectedTo, events: recent.length }, 'on another broker: republishing the replay window');
+          await this.publish(recent);
+        }
+        if (Date.now() - lastPrune > PRUNE_INTERVAL_MS) {
+          lastPrune = Date.now();
+          await this.db.write((sql) => this.outbox.prune(sql, this.config.events.retentionSeconds));
+        }
+        if (!this.leases.isHeld(EVENT_RELAY_LEASE)) break;
+        const batch = await this.db.write((sql) => this.outbox.nextBatch(sql, BATCH));
+        if (batch.length === 0) {
+          await sleep(IDLE_POLL_MS, signal);
+          continue;
+        }
+        await this.publish(batch);
+        await this.db.write((sql) =>
+          this.outbox.markSent(
+            sql,
+            batch.map((e) => e.id),
+          ),
+        );
+        failures = 0;
+      } catch (err) {
+        failures++;
+        this.logger.warn({ err: (err as Error).message, failures }, 'relay could not publish; retrying');
+        await sleep(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)), signal);
+      }
+    }
+  }
+
+  /** Sent in order on one connection (MQTT keeps the order); resolves when the broker acknowledged all. */
+  private async publish(events: StoredEvent[]): Promise<void> {
+    const prefix = this.config.events.topicPrefix;
+    await Promise.all(events.map((event) => this.link.connection.publish(`${prefix}/${event.topic}`, JSON.stringify(toPublished(event)), event.retained)));
+  }
+}

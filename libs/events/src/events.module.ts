@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { EventsController } from './api/events.controller.js';
+import { BrokerLink } from './application/broker-link.service.js';
+import { EventsHealth } from './application/events.health.js';
+import { EventsService } from './application/events.service.js';
+import { OutboxRelay } from './application/outbox-relay.service.js';
+import { OutboxRepository } from './infra/outbox.repository.js';
+import { EventsOutbox1764201600400 } from './migrations/1764201600400-events-outbox.js';
+
+export const EVENTS_MIGRATIONS = [EventsOutbox1764201600400];
+
+/** The transactional outbox, its relay to MQTT (lease holder), the broker connection and the catch-up API. */
+@Module({
+  controllers: [EventsController],
+  providers: [OutboxRepository, BrokerLink, EventsService, OutboxRelay, EventsHealth],
+  exports: [EventsService],
+})
+export class EventsModule {}

@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Sql } from '#database';
+import type { NewEvent, StoredEvent } from '../domain/event.js';
+
+const COLUMNS = 'id, seq, type, subject_kind, subject_id, topic, retained, payload, actor, committed_at';
+/** Any fixed number: sequence numbers are handed out by one transaction at a time. */
+const SEQUENCE_LOCK = 7_364_201_604;
+
+@Injectable()
+export class OutboxRepository {
+  async insert(sql: Sql, event: NewEvent): Promise<string> {
+    const id = randomUUID();
+    await sql.execute('INSERT INTO events (id, type, subject_kind, subject_id, topic, retained, payload, actor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
+      id,
+      event.type,
+      event.subject.kind,
+      event.subject.id,
+      event.topic,
+      event.retained,
+      JSON.stringify(event.payload),
+      event.actor ? JSON.stringify(event.actor) : null,
+    ]);
+    return id;
+  }
+
+  /**
+   * The next events to publish, in sequence order: those numbered but not yet acknowledged first (after a
+   * broker outage or a relay takeover), then newly committed ones, numbered now, gap-free.
+   */
+  async nextBatch(sql: Sql, limit: number): Promise<StoredEvent[]> {
+    await sql.query('SELECT pg_advisory_xact_lock($1)', [SEQUENCE_LOCK]);
+    const pending = await sql.query<StoredEvent & Record<string, unknown>>(
+      `SELECT ${COLUMNS} FROM events WHERE seq IS NOT NULL AND sent_at IS NULL ORDER BY seq LIMIT $1`,
+      [limit],
+    );
+    if (pending.length >= limit) return pending;
+    const fresh = await sql.query<{ id: string }>('SELECT id FROM events WHERE seq IS NULL ORDER BY position LIMIT $1', [limit - pending.length]);
+    if (fresh.length === 0) return pending;
+    const [{ last }] = await sql.query<{ last: string }>('SELECT COALESCE(max(seq), 0) AS last FROM events');
+    const numbered = await sql.query<StoredEvent & Record<string, unknown>>(
+      `UPDATE events e SET seq = $1::bigint + n.ord FROM unnest($2::uuid[]) WITH ORDINALITY AS n(id, ord)
+       WHERE e.id = n.id RETURNING ${COLUMNS.split(', ')
+         .map((c) => `e.${c}`)
+         .join(', ')}`,
+      [last, fresh.map((f) => f.id)],
+    );
+    return [...pending, ...numbered.sort((a, b) => Number(a.seq) - Number(b.seq))];
+  }
+
+  async markSent(sql: Sql, ids: string[]): Promise<void> {
+    await sql.execute('UPDATE events SET sent_at = now() WHERE id = ANY($1::uuid[]) AND sent_at IS NULL', [ids]);
+  }
+
+  /** What was acknowledged lately, for republishing on another broker of a pair whose bridge may have lost it. */
+  async sentSince(sql: Sql, seconds: number): Promise<StoredEvent[]> {
+    return sql.query<StoredEvent & Record<string, unknown>>(`SELECT ${COLUMNS} FROM events WHERE sent_at > now() - make_interval(secs => $1) ORDER BY seq`, [
+      seconds,
+    ]);
+  }
+
+  async after(sql: Sql, seq: number, limit: number): Promise<StoredEvent[]> {
+    return sql.query<StoredEvent & Record<string, unknown>>(`SELECT ${COLUMNS} FROM events WHERE seq > $1 ORDER BY seq LIMIT $2`, [seq, limit]);
+  }
+
+  async prune(sql: Sql, retentionSeconds: number): Promise<number> {
+    return sql.execute('DELETE FROM events WHERE sent_at < now() - make_interval(secs => $1)', [retentionSeconds]);
+  }
+
+  async backlog(sql: Sql): Promise<{ count: number; oldest_seconds: number | null }> {
+    const [row] = await sql.query<{ count: number; oldest_seconds: number | null }>(
+      'SELECT count(*)::int AS count, EXTRACT(EPOCH FROM now() - min(committed_at))::float8 AS oldest_seconds FROM events WHERE sent_at IS NULL',
+    );
+    return row;
+  }
+}

@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DatabaseService, type PostgresServer } from '#database';
+import { EventsService } from '#events';
+import type { ApiClient } from '../support/api-client.js';
+import { startController, TEST_ADMIN, TEST_JWT_SECRET, type RunningController } from '../support/controller.js';
+import { ControllerProcess } from '../support/controller-process.js';
+import { eventually } from '../support/eventually.js';
+import { freePort } from '../support/free-port.js';
+import { createDatabase, removeDir, scratchDir, startPrimary, urlOf } from '../support/pg-cluster.js';
+import { TestBroker } from '../support/test-broker.js';
+
+const PREFIX = 'go-nmos/flows/events';
+
+describe('events through the outbox to a real MQTT broker', () => {
+  let dir: string;
+  let pg: PostgresServer;
+  let broker: TestBroker;
+  let controller: RunningController;
+  let admin: ApiClient;
+  let db: DatabaseService;
+  let events: EventsService;
+  const recordBurst = async (count: number, label: string) => {
+    for (let i = 0; i < count; i += 20) {
+      await db.write(async (sql) => {
+        for (let j = i; j < Math.min(count, i + 20); j++) {
+          await events.record(sql, {
+            type: 'test.burst',
+            subject: { kind: 'burst', id: `${label}-${j}` },
+            topic: `test/${label}`,
+            retained: false,
+            payload: { n: j, label },
+          });
+        }
+      });
+    }
+  };
+  const burst = (label: string) => broker.received.filter((m) => m.payload.label === label);
+  const expectInOrder = (seqs: number[]) => {
+    const unique = [...new Set(seqs)];
+    expect(unique).toEqual([...unique].sort((a, b) => a - b));
+    for (let i = 1; i < unique.length; i++) expect(unique[i]).toBe(unique[i - 1] + 1);
+  };
+
+  beforeAll(async () => {
+    dir = await scratchDir('events');
+    pg = await startPrimary(dir);
+    await createDatabase(pg, 'app');
+    broker = new TestBroker(await freePort(), `${PREFIX}/#`);
+    // The broker is not running yet: the app starts and serves all the same.
+    controller = await startController({ DATABASE_URL: urlOf(pg.port, 'app'), MQTT_BROKER_URL: broker.url });
+    admin = await controller.api.loginAs(TEST_ADMIN.username, TEST_ADMIN.password);
+    db = controller.app.get(DatabaseService);
+    events = controller.app.get(EventsService);
+  });
+
+  afterAll(async () => {
+    await controller?.close();
+    await broker?.kill();
+    await pg?.stop();
+    await removeDir(dir);
+  });
+
+  it('starts and serves with the broker unreachable, degraded but ready', async () => {
+    const health = await controller.api.get('/api/health/detail');
+    expect(health.status).toBe(200);
+    expect(health.body.details.events).toMatchObject({ status: 'degraded', broker: null });
+  });
+
+  it('delivers 1,000 events recorded during the outage, in order, once the broker appears', async () => {
+    await recordBurst(1000, 'outage');
+    await broker.start();
+    await eventually(() => expect(new Set(burst('outage').map((m) => m.payload.id)).size).toBe(1000), 30_000);
+    const received = burst('outage');
+    expect(received.map((m) => m.payload.n).filter((n, i, all) => all.indexOf(n) === i)).toEqual([...Array(1000).keys()]);
+    expectInOrder(received.map((m) => m.payload.seq));
+    // Duplicates (at-least-once) only ever repeat an id with the same content.
+    const byId = new Map<string, string>();
+    for (const m of received) {
+      const seen = byId.get(m.payload.id);
+      if (seen) expect(JSON.stringify(m.payload)).toBe(seen);
+      byId.set(m.payload.id, JSON.stringify(m.payload));
+    }
+    await eventually(async () => expect((await controller.api.get('/api/health/detail')).body.details.events.status).toBe('up'), 10_000);
+  });
+
+  it('loses nothing when the broker dies mid-burst and comes back', async () => {
+    const recording = recordBurst(600, 'crash');
+    await eventually(() => expect(burst('crash').length).toBeGreaterThan(50), 10_000, 10);
+    await broker.kill();
+    await recording;
+    await broker.start();
+    await eventually(() => expect(new Set(burst('crash').map((m) => m.payload.n)).size).toBe(600), 30_000);
+    expectInOrder(burst('crash').map((m) => m.payload.seq));
+  });
+
+  it('publishes nothing for a transaction that rolled back', async () => {
+    await expect(
+      db.write(async (sql) => {
+        await events.record(sql, {
+          type: 'test.burst',
+          subject: { kind: 'burst', id: 'never' },
+          topic: 'test/rollback',
+          retained: false,
+          payload: { label: 'rollback' },
+        });
+        throw new Error('the change failed');
+      }),
+    ).rejects.toThrow('the change failed');
+    await recordBurst(1, 'after-rollback');
+    await eventually(() => expect(burst('after-rollback')).toHaveLength(1), 10_000);
+    expect(burst('rollback')).toEqual([]);
+    expect(await pg.query("SELECT 1 FROM events WHERE topic = 'test/rollback'", [], 'app')).toEqual([]);
+  });
+
+  it('lets a subscriber that saw a gap fill it from /api/events, with the same payloads as on MQTT', async () => {
+    const onMqtt = new Map(burst('outage').map((m) => [m.payload.seq, m.payload]));
+    const from = Math.min(...onMqtt.keys()) + 100;
+    const caught = (await admin.get(`/api/events?after=${from}&limit=50`)).body as Array<{ seq: number }>;
+    expect(caught.map((e) => e.seq)).toEqual(Array.from({ length: 50 }, (_, i) => from + 1 + i));
+    for (const event of caught) expect(event).toEqual(onMqtt.get(event.seq));
+    expect((await admin.get('/api/events?after=-1')).status).toBe(400);
+    expect((await controller.api.get('/api/events')).status).toBe(401);
+  });
+
+  it('connects each replica with a client id of its own and a retained presence', async () => {
+    // Another process, as a replica is: the instance id is per process.
+    const second = await (
+      await ControllerProcess.spawn({
+        DATABASE_URL: urlOf(pg.port, 'app'),
+        MQTT_BROKER_URL: broker.url,
+        JWT_SECRET: TEST_JWT_SECRET,
+        ADMIN_USERNAME: TEST_ADMIN.username,
+        ADMIN_PASSWORD: TEST_ADMIN.password,
+      })
+    ).ready();
+    try {
+      await eventually(() => expect(new Set(broker.clientIds).size).toBeGreaterThanOrEqual(2), 10_000);
+      const presences = broker.received.filter((m) => m.topic.startsWith(`${PREFIX}/presence/`) && m.payload.state === 'online');
+      expect(presences.every((m) => m.retain)).toBe(true);
+      expect(new Set(presences.map((m) => m.payload.instance)).size).toBeGreaterThanOrEqual(2);
+    } finally {
+      await second.stop();
+    }
+  });
+});

@@ -1,0 +1,55 @@
+import { createServer, type Server } from 'node:net';
+import { Aedes } from 'aedes';
+
+export interface ReceivedMessage {
+  topic: string;
+  payload: any;
+  retain: boolean;
+}
+
+/**
+ * A real MQTT broker (aedes) the test starts, kills and restarts on a fixed port. Messages are
+ * collected inside the broker, subscribed before it listens, so none published is missed.
+ */
+export class TestBroker {
+  readonly received: ReceivedMessage[] = [];
+  readonly clientIds: string[] = [];
+  private broker?: Aedes;
+  private server?: Server;
+
+  constructor(
+    readonly port: number,
+    private readonly filter: string,
+  ) {}
+
+  get url(): string {
+    return `mqtt://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const broker = await Aedes.createBroker();
+    broker.on('client', (client) => this.clientIds.push(client.id));
+    await new Promise<void>((resolve) =>
+      broker.subscribe(
+        this.filter,
+        (packet, done) => {
+          this.received.push({ topic: packet.topic, payload: JSON.parse(packet.payload.toString()), retain: packet.retain });
+          done();
+        },
+        () => resolve(),
+      ),
+    );
+    const server = createServer(broker.handle);
+    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', () => resolve()));
+    this.broker = broker;
+    this.server = server;
+  }
+
+  /** A crash: every connection cut, nothing kept. */
+  async kill(): Promise<void> {
+    await new Promise<void>((resolve) => this.broker?.close(() => resolve()));
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.broker = undefined;
+    this.server = undefined;
+  }
+}
