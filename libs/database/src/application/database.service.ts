@@ -13,6 +13,7 @@ import type { PostgresServer } from '../infra/postgres-server.js';
 import { PrimaryLocator } from '../infra/primary-locator.js';
 import { PrimaryPool } from '../infra/primary-pool.js';
 import { ReplicaSet, type ReplicaStatus } from '../infra/replica-set.js';
+import { ResilientClient } from '../infra/resilient-client.js';
 
 export interface PrimaryStatus {
   name: string;
@@ -49,6 +50,7 @@ export class DatabaseService implements OnApplicationShutdown {
     private readonly locator: PrimaryLocator,
     private readonly primaryPool: PrimaryPool,
     private readonly replicas: ReplicaSet,
+    private readonly listenerConfig: pg.ClientConfig,
     private readonly embedded?: PostgresServer,
   ) {}
 
@@ -87,7 +89,16 @@ export class DatabaseService implements OnApplicationShutdown {
     const replicas = new ReplicaSet(replicaTargets, config.replicaMaxLagSeconds);
     await replicas.start();
     logger.log({ primary: describeTarget(primary), replicas: replicaTargets.map(describeTarget) }, 'database ready');
-    return new DatabaseService(config.database.mode, primary, locator, new PrimaryPool(options, locator), replicas, embedded);
+    const listenerConfig: pg.ClientConfig = {
+      user: options.user,
+      password: options.password,
+      database: options.database,
+      ssl: options.ssl,
+      connectionTimeoutMillis: options.connectionTimeoutMillis,
+      application_name: `${primary.applicationName}-listen`,
+      keepAlive: true,
+    };
+    return new DatabaseService(config.database.mode, primary, locator, new PrimaryPool(options, locator), replicas, listenerConfig, embedded);
   }
 
   /** Runs `work` in one transaction on the primary; resolves only after COMMIT succeeded. */
@@ -136,6 +147,38 @@ export class DatabaseService implements OnApplicationShutdown {
     const now = Date.now();
     if (!this.probe || now - this.probe.at > PRIMARY_PROBE_CACHE_MS) this.probe = { at: now, result: this.probePrimary() };
     return { mode: this.mode, primary: await this.probe.result, replicas: this.replicas.status() };
+  }
+
+  /**
+   * Calls `onNotify` on every NOTIFY on `channel` from the primary, over a dedicated connection kept for
+   * ever, and once on every (re)connection: notifications are not replayed, so a listener must
+   * re-read what it cares about then. Answers a function that stops listening.
+   */
+  listen(channel: string, onNotify: () => void): () => Promise<void> {
+    if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+    let stopped = false;
+    let client: ResilientClient | undefined;
+    const run = async () => {
+      while (!stopped) {
+        try {
+          client = new ResilientClient({ ...this.listenerConfig, ...this.locator.current() });
+          await client.connect();
+          await client.query(`LISTEN ${channel}`);
+          client.on('notification', () => onNotify());
+          const ended = new Promise<void>((resolve) => client!.once('end', () => resolve()));
+          onNotify();
+          await ended;
+        } catch {
+          // The primary is away: try again shortly.
+        }
+        if (!stopped) await sleep(1_000);
+      }
+    };
+    void run();
+    return async () => {
+      stopped = true;
+      await client?.end().catch(() => undefined);
+    };
   }
 
   async onApplicationShutdown(): Promise<void> {

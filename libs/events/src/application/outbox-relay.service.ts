@@ -3,12 +3,13 @@ import { sleep } from '#common';
 import { AppConfig } from '#config';
 import { DatabaseService, LeaseService } from '#database';
 import { toPublished, type StoredEvent } from '../domain/event.js';
-import { OutboxRepository } from '../infra/outbox.repository.js';
+import { OUTBOX_CHANNEL, OutboxRepository } from '../infra/outbox.repository.js';
 import { BrokerLink } from './broker-link.service.js';
 
 export const EVENT_RELAY_LEASE = 'event-relay';
 const BATCH = 500;
-const IDLE_POLL_MS = 50;
+/** The relay is woken by NOTIFY at each commit; this is only the safety net. */
+const IDLE_POLL_MS = 1_000;
 const PRUNE_INTERVAL_MS = 60_000;
 
 /**
@@ -25,6 +26,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private abort?: AbortController;
   private lastBroker?: string;
   private replayPending = false;
+  private wake?: AbortController;
+  private notified = false;
+  private stopListening?: () => Promise<void>;
 
   constructor(
     private readonly db: DatabaseService,
@@ -48,13 +52,31 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   private begin(): void {
     this.abort = new AbortController();
+    this.stopListening = this.db.listen(OUTBOX_CHANNEL, () => {
+      this.notified = true;
+      this.wake?.abort();
+    });
     this.running = this.loop(this.abort.signal);
   }
 
   private async end(): Promise<void> {
     this.abort?.abort();
+    await this.stopListening?.();
+    this.stopListening = undefined;
     await this.running;
     this.running = undefined;
+  }
+
+  /** Sleeps until a commit notifies new events, the safety-net period passes, or the relay stops. */
+  private async idle(signal: AbortSignal): Promise<void> {
+    // A commit notified between the empty fetch and now: no sleep.
+    if (this.notified) return;
+    const wake = new AbortController();
+    this.wake = wake;
+    const onStop = () => wake.abort();
+    signal.addEventListener('abort', onStop, { once: true });
+    await sleep(IDLE_POLL_MS, wake.signal);
+    signal.removeEventListener('abort', onStop);
   }
 
   private async loop(signal: AbortSignal): Promise<void> {
@@ -77,9 +99,10 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
           await this.db.write((sql) => this.outbox.prune(sql, this.config.events.retentionSeconds));
         }
         if (!this.leases.isHeld(EVENT_RELAY_LEASE)) break;
+        this.notified = false;
         const batch = await this.db.write((sql) => this.outbox.nextBatch(sql, BATCH));
         if (batch.length === 0) {
-          await sleep(IDLE_POLL_MS, signal);
+          await this.idle(signal);
           continue;
         }
         await this.publish(batch);

@@ -3,6 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type { Sql } from '#database';
 import type { NewEvent, StoredEvent } from '../domain/event.js';
 
+/** NOTIFY'd by every transaction that records an event (delivered at its commit), LISTENed to by the relay. */
+export const OUTBOX_CHANNEL = 'events_outbox';
+
 const COLUMNS = 'id, seq, type, subject_kind, subject_id, topic, retained, payload, actor, committed_at';
 /** Any fixed number: sequence numbers are handed out by one transaction at a time. */
 const SEQUENCE_LOCK = 7_364_201_604;

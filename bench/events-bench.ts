@@ -1,0 +1,98 @@
+/**
+ * `npm run bench:events`: the outbox relay publishing to a broker (MQTT_BROKER_URL, default the local
+ * Mosquitto at mqtt://127.0.0.1:1883), measured by a subscriber: relay throughput, and commit-to-
+ * subscriber latency at 200 events/s. The controller runs in this process on a throwaway embedded
+ * database.
+ */
+import 'reflect-metadata';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { createRootLogger } from '#common';
+import { loadConfig } from '#config';
+import { DatabaseService } from '#database';
+import { EventsService } from '#events';
+import { createControllerApp } from '../apps/controller/src/create-app.js';
+
+const BROKER = process.env.MQTT_BROKER_URL ?? 'mqtt://127.0.0.1:1883';
+const PREFIX = `nmos-control-bench/${process.pid}`;
+const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'nmc-evbench-'));
+  chmodSync(work, 0o755);
+  const config = loadConfig({
+    DATA_DIR: join(work, 'data'),
+    EMBEDDED_DATABASE_PORT: String(27_000 + (process.pid % 1000)),
+    MQTT_BROKER_URL: BROKER,
+    MQTT_TOPIC_PREFIX: PREFIX,
+    LOG_LEVEL: 'warn',
+  });
+  const app = await createControllerApp(config, createRootLogger('warn'), { docsUi: false });
+  await app.init();
+  const db = app.get(DatabaseService);
+  const events = app.get(EventsService);
+  const subscriber = await mqtt.connectAsync(BROKER, { protocolVersion: 4 });
+  const arrivals = new Map<string, number>();
+  const latencies: number[] = [];
+  subscriber.on('message', (_topic, payload) => {
+    const event = JSON.parse(payload.toString());
+    arrivals.set(event.id, performance.now());
+    if (typeof event.sent_ms === 'number') latencies.push(performance.timeOrigin + performance.now() - event.sent_ms);
+  });
+  await subscriber.subscribeAsync(`${PREFIX}/bench/#`, { qos: 1 });
+  const until = async (count: number) => {
+    while (arrivals.size < count) await new Promise((r) => setTimeout(r, 5));
+  };
+  try {
+    const total = 20_000;
+    const started = performance.now();
+    for (let i = 0; i < total; i += 100) {
+      await db.write(async (sql) => {
+        for (let j = i; j < i + 100; j++)
+          await events.record(sql, {
+            type: 'bench.event',
+            subject: { kind: 'bench', id: String(j) },
+            topic: 'bench/throughput',
+            retained: false,
+            payload: { n: j },
+          });
+      });
+    }
+    const recorded = performance.now();
+    await until(total);
+    const done = performance.now();
+    console.log(
+      `recorded ${total} events in ${Math.round(recorded - started)} ms; all received after ${Math.round(done - started)} ms: ${Math.round((total / (done - started)) * 1000)} events/s end to end`,
+    );
+
+    arrivals.clear();
+    const paced = 2_000;
+    const pacedStart = performance.now();
+    for (let i = 0; i < paced; i++) {
+      await db.write((sql) =>
+        events.record(sql, {
+          type: 'bench.event',
+          subject: { kind: 'bench', id: `p${i}` },
+          topic: 'bench/latency',
+          retained: false,
+          payload: { sent_ms: Date.now() },
+        }),
+      );
+      const due = pacedStart + (i + 1) * 5;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    await until(paced);
+    console.log(
+      `commit to subscriber at 200 events/s (${paced} events): p50 ${percentile(latencies, 50).toFixed(1)} ms   p99 ${percentile(latencies, 99).toFixed(1)} ms`,
+    );
+  } finally {
+    await subscriber.endAsync();
+    await app.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+void main();
