@@ -3,6 +3,7 @@ import type { PostgresServer } from '#database';
 import { Facility, taiNow } from '../../apps/simulator/src/index.js';
 import type { ApiClient } from '../support/api-client.js';
 import { startController, TEST_ADMIN, type RunningController } from '../support/controller.js';
+import { EventSchemas } from '../support/event-schemas.js';
 import { eventually } from '../support/eventually.js';
 import { freePort } from '../support/free-port.js';
 import { createDatabase, removeDir, scratchDir, startPrimary, urlOf } from '../support/pg-cluster.js';
@@ -196,6 +197,21 @@ describe('the registry module against the simulated facility', () => {
     await admin.patch('/api/registry/config/R0', { enabled: true });
     await eventually(async () => expect((await merged('nodes')).map((n) => n.id)).toEqual(expect.arrayContaining(onlyInR0)), 5_000);
     await eventually(async () => expect((await statusOf('R0'))?.state).toBe('connected'), 10_000);
+  });
+
+  it('publishes only events that validate against their documented schemas', async () => {
+    const user = await admin.post('/api/users', { username: 'schema-check', password: 'password-123', role: 'viewer' });
+    await admin.patch(`/api/users/${user.body.id}`, { role: 'operator' });
+    await admin.delete(`/api/users/${user.body.id}`);
+    const schemas = new EventSchemas();
+    await eventually(async () => {
+      const all = (await admin.get('/api/events?after=0&limit=1000')).body as Array<{ type: string } & Record<string, unknown>>;
+      const types = new Set(all.map((e) => e.type));
+      for (const type of ['nmos.resource.added', 'registry.state.changed', 'registry.config.created', 'user.created', 'user.updated', 'user.deleted'])
+        expect(types).toContain(type);
+      for (const event of all) expect({ type: event.type, problems: schemas.problems(event) }).toEqual({ type: event.type, problems: [] });
+      expect(JSON.stringify(all)).not.toContain('password-123');
+    }, 10_000);
   });
 
   it('records every effective change as an event, published in order with a gap-free sequence', async () => {

@@ -7,6 +7,7 @@ import { ControllerProcess } from '../support/controller-process.js';
 import { eventually } from '../support/eventually.js';
 import { freePort } from '../support/free-port.js';
 import { createDatabase, removeDir, scratchDir, startPrimary, urlOf } from '../support/pg-cluster.js';
+import { EventSchemas } from '../support/event-schemas.js';
 import { TestBroker } from '../support/test-broker.js';
 
 const PREFIX = 'go-nmos/flows/events';
@@ -137,9 +138,58 @@ describe('events through the outbox to a real MQTT broker', () => {
       await eventually(() => expect(new Set(broker.clientIds).size).toBeGreaterThanOrEqual(2), 10_000);
       const presences = broker.received.filter((m) => m.topic.startsWith(`${PREFIX}/presence/`) && m.payload.state === 'online');
       expect(presences.every((m) => m.retain)).toBe(true);
+      for (const presence of presences) expect(new EventSchemas().problems(presence.payload, 'presence.schema.json')).toEqual([]);
       expect(new Set(presences.map((m) => m.payload.instance)).size).toBeGreaterThanOrEqual(2);
     } finally {
       await second.stop();
+    }
+  });
+});
+
+describe('a broker pair', () => {
+  it('fails over to the second broker and republishes the replay window there', async () => {
+    const dir = await scratchDir('events-pair');
+    const pg = await startPrimary(dir);
+    await createDatabase(pg, 'app');
+    const first = new TestBroker(await freePort(), `${PREFIX}/#`);
+    const second = new TestBroker(await freePort(), `${PREFIX}/#`);
+    await first.start();
+    await second.start();
+    const controller = await startController({ DATABASE_URL: urlOf(pg.port, 'app'), MQTT_BROKER_URL: `${first.url},${second.url}`, MQTT_REPLAY_WINDOW: '30s' });
+    try {
+      const db = controller.app.get(DatabaseService);
+      const events = controller.app.get(EventsService);
+      const record = (label: string, count: number) =>
+        db.write(async (sql) => {
+          for (let n = 0; n < count; n++)
+            await events.record(sql, {
+              type: 'test.burst',
+              subject: { kind: 'burst', id: `${label}-${n}` },
+              topic: `test/${label}`,
+              retained: false,
+              payload: { n, label },
+            });
+        });
+      await record('before', 50);
+      await eventually(() => expect(first.received.filter((m) => m.payload.label === 'before')).toHaveLength(50), 10_000);
+      // The first broker acknowledged them; as if its bridge were down, the second never got them.
+      expect(second.received.filter((m) => m.payload.label === 'before')).toEqual([]);
+      await first.kill();
+      await record('after', 10);
+      await eventually(() => {
+        const onSecond = second.received.filter((m) => m.topic.startsWith(`${PREFIX}/test/`));
+        expect(new Set(onSecond.filter((m) => m.payload.label === 'before').map((m) => m.payload.n)).size).toBe(50);
+        expect(new Set(onSecond.filter((m) => m.payload.label === 'after').map((m) => m.payload.n)).size).toBe(10);
+      }, 20_000);
+      // Replayed events keep their ids and sequence numbers, so subscribers drop duplicates by id.
+      const replayed = second.received.find((m) => m.payload.label === 'before' && m.payload.n === 0)!.payload;
+      const original = first.received.find((m) => m.payload.label === 'before' && m.payload.n === 0)!.payload;
+      expect(replayed).toEqual(original);
+    } finally {
+      await controller.close();
+      await second.kill();
+      await pg.stop();
+      await removeDir(dir);
     }
   });
 });

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { AppConfig, dataDirSecret } from '#config';
+import { EventsModule } from '#events';
 import { ApiTokensController } from './api/api-tokens.controller.js';
 import { AuthController } from './api/auth.controller.js';
 import { BearerAuthGuard } from './api/bearer-auth.guard.js';
@@ -23,7 +24,7 @@ export const AUTH_MIGRATIONS = [AuthTables1764201600100];
 
 /** Users, roles, bearer JWTs and API tokens; guards every route that is not @Public. */
 @Module({
-  imports: [PassportModule],
+  imports: [PassportModule, EventsModule],
   controllers: [AuthController, UsersController, ApiTokensController],
   providers: [
     {

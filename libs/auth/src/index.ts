@@ -1,5 +1,5 @@
 export { AuthModule, AUTH_MIGRATIONS } from './auth.module.js';
-export { Public, RequireRole, CurrentPrincipal } from './api/auth.decorators.js';
+export { Public, RequireRole, CurrentPrincipal } from '#common';
 export type { Principal } from './domain/principal.js';
 export { USER_ROLES, hasAtLeast, type Role, type UserRole } from './domain/role.js';
 export { JwtKeys, type AccessTokenClaims } from './infra/jwt-keys.js';

@@ -1,4 +1,4 @@
 export { EventsModule, EVENTS_MIGRATIONS } from './events.module.js';
 export { EventsService } from './application/events.service.js';
 export { EVENT_RELAY_LEASE } from './application/outbox-relay.service.js';
-export type { NewEvent, PublishedEvent } from './domain/event.js';
+export { topicSegment, type NewEvent, type PublishedEvent } from './domain/event.js';

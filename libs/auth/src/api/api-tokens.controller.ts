@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/co
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiTokensService } from '../application/api-tokens.service.js';
 import type { Principal } from '../domain/principal.js';
-import { CurrentPrincipal, RequireRole } from './auth.decorators.js';
+import { CurrentPrincipal, RequireRole } from '#common';
 import { ApiTokenResponse, CreateApiTokenRequest, CreatedApiTokenResponse } from './dto/api-token.dto.js';
 import { IdParam } from './dto/id-param.dto.js';
 

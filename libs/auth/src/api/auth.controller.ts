@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { LoginService } from '../application/login.service.js';
 import { UsersService } from '../application/users.service.js';
 import type { Principal } from '../domain/principal.js';
-import { CurrentPrincipal, Public } from './auth.decorators.js';
+import { CurrentPrincipal, Public } from '#common';
 import { ChangePasswordRequest, LoginRequest, LoginResponse, PrincipalResponse } from './dto/login.dto.js';
 
 @ApiTags('auth')

@@ -6,7 +6,7 @@ import { ApiTokensService, API_TOKEN_PREFIX } from '../application/api-tokens.se
 import { InsufficientRoleError, UnauthenticatedError } from '../domain/auth.errors.js';
 import type { Principal } from '../domain/principal.js';
 import { hasAtLeast, type UserRole } from '../domain/role.js';
-import { PUBLIC_ROUTE, REQUIRED_ROLE } from './auth.decorators.js';
+import { PUBLIC_ROUTE, REQUIRED_ROLE } from '#common';
 
 interface AuthenticatedRequest {
   headers: Record<string, string | string[] | undefined>;

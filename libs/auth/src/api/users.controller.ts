@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { UsersService } from '../application/users.service.js';
-import { RequireRole } from './auth.decorators.js';
+import type { Principal } from '../domain/principal.js';
+import { CurrentPrincipal, RequireRole } from '#common';
 import { IdParam } from './dto/id-param.dto.js';
 import { CreateUserRequest, UpdateUserRequest, UserResponse } from './dto/user.dto.js';
 
@@ -22,8 +23,8 @@ export class UsersController {
   @Post()
   @ApiOperation({ summary: 'Create a user (admin); 409 if the username is taken' })
   @ApiCreatedResponse({ type: UserResponse })
-  async create(@Body() body: CreateUserRequest): Promise<UserResponse> {
-    return UserResponse.from(await this.users.create(body));
+  async create(@Body() body: CreateUserRequest, @CurrentPrincipal() admin: Principal): Promise<UserResponse> {
+    return UserResponse.from(await this.users.create(body, admin));
   }
 
   @Get(':id')
@@ -36,14 +37,14 @@ export class UsersController {
   @Patch(':id')
   @ApiOperation({ summary: 'Change a role or password (admin); the last admin cannot be demoted (409)' })
   @ApiOkResponse({ type: UserResponse })
-  async update(@Param() { id }: IdParam, @Body() body: UpdateUserRequest): Promise<UserResponse> {
-    return UserResponse.from(await this.users.update(id, body));
+  async update(@Param() { id }: IdParam, @Body() body: UpdateUserRequest, @CurrentPrincipal() admin: Principal): Promise<UserResponse> {
+    return UserResponse.from(await this.users.update(id, body, admin));
   }
 
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a user (admin); the last admin cannot be deleted (409)' })
-  async delete(@Param() { id }: IdParam): Promise<void> {
-    await this.users.delete(id);
+  async delete(@Param() { id }: IdParam, @CurrentPrincipal() admin: Principal): Promise<void> {
+    await this.users.delete(id, admin);
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DatabaseService } from '#database';
+import { DatabaseService, type Sql } from '#database';
+import { EventsService } from '#events';
 import { InvalidCredentialsError, LastAdminError, UsernameTakenError, UserNotFoundError } from '../domain/auth.errors.js';
 import { hashPassword, verifyPassword } from '../domain/password-hasher.js';
 import type { Principal } from '../domain/principal.js';
@@ -14,6 +15,7 @@ export class UsersService {
     private readonly db: DatabaseService,
     private readonly repository: UsersRepository,
     private readonly principals: PrincipalResolver,
+    private readonly events: EventsService,
   ) {}
 
   /** From the primary: an admin who just created a user expects to see it listed. */
@@ -27,28 +29,38 @@ export class UsersService {
     return user;
   }
 
-  async create(input: { username: string; password: string; role: UserRole }): Promise<UserRecord> {
+  async create(input: { username: string; password: string; role: UserRole }, actor?: Principal): Promise<UserRecord> {
     const passwordHash = await hashPassword(input.password);
-    const user = await this.db.write((sql) => this.repository.insert(sql, { username: input.username, passwordHash, role: input.role }));
+    const user = await this.db.write(async (sql) => {
+      const created = await this.repository.insert(sql, { username: input.username, passwordHash, role: input.role });
+      if (created) await this.audit(sql, 'created', created, actor);
+      return created;
+    });
     if (!user) throw new UsernameTakenError(input.username);
     return user;
   }
 
-  async update(id: string, changes: { role?: UserRole; password?: string }): Promise<UserRecord> {
+  async update(id: string, changes: { role?: UserRole; password?: string }, actor?: Principal): Promise<UserRecord> {
     const passwordHash = changes.password === undefined ? undefined : await hashPassword(changes.password);
     const user = await this.db.write(async (sql) => {
       if (changes.role !== undefined && changes.role !== 'admin') await this.assertNotLastAdmin(sql, id);
-      return this.repository.update(sql, id, { role: changes.role, passwordHash });
+      const updated = await this.repository.update(sql, id, { role: changes.role, passwordHash });
+      if (updated)
+        await this.audit(sql, 'updated', updated, actor, { role_changed: changes.role !== undefined, password_changed: changes.password !== undefined });
+      return updated;
     });
     if (!user) throw new UserNotFoundError(id);
     this.principals.forget(id);
     return user;
   }
 
-  async delete(id: string): Promise<void> {
+  async delete(id: string, actor?: Principal): Promise<void> {
     const deleted = await this.db.write(async (sql) => {
       await this.assertNotLastAdmin(sql, id);
-      return this.repository.delete(sql, id);
+      const existing = await this.repository.findById(sql, id);
+      const removed = await this.repository.delete(sql, id);
+      if (removed && existing) await this.audit(sql, 'deleted', existing, actor);
+      return removed;
     });
     if (!deleted) throw new UserNotFoundError(id);
     this.principals.forget(id);
@@ -57,10 +69,28 @@ export class UsersService {
   async changeOwnPassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
     const user = await this.db.readPrimary((sql) => this.repository.findByUsername(sql, principal.name));
     if (!user || user.id !== principal.id || !(await verifyPassword(currentPassword, user.password_hash))) throw new InvalidCredentialsError();
-    await this.update(user.id, { password: newPassword });
+    await this.update(user.id, { password: newPassword }, principal);
   }
 
-  private async assertNotLastAdmin(sql: Parameters<UsersRepository['lockAdmins']>[0], id: string): Promise<void> {
+  /** An audit event in the same transaction as the change; never a password or its hash. */
+  private async audit(
+    sql: Sql,
+    action: 'created' | 'updated' | 'deleted',
+    user: UserRecord,
+    actor?: Principal,
+    details: Record<string, boolean> = {},
+  ): Promise<void> {
+    await this.events.record(sql, {
+      type: `user.${action}`,
+      subject: { kind: 'user', id: user.id },
+      topic: 'audit/users',
+      retained: false,
+      payload: { action, user: { id: user.id, username: user.username, role: user.role }, ...details },
+      ...(actor ? { actor: { kind: actor.kind, id: actor.id, name: actor.name } } : {}),
+    });
+  }
+
+  private async assertNotLastAdmin(sql: Sql, id: string): Promise<void> {
     const admins = await this.repository.lockAdmins(sql);
     if (admins.length === 1 && admins[0] === id) throw new LastAdminError();
   }

@@ -47,3 +47,8 @@ export function toPublished(row: StoredEvent): PublishedEvent {
     ...(row.actor ? { actor: row.actor } : {}),
   };
 }
+
+/** A name as one MQTT topic level: no level separator and no wildcard. */
+export function topicSegment(name: string): string {
+  return name.replace(/[/+#\u0000]/g, '_');
+}

@@ -2,7 +2,7 @@ import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/commo
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
-import { Public } from '#auth';
+import { Public } from '#common';
 import { HealthContributors } from '../application/health-contributors.js';
 import { ReadinessState } from '../application/readiness-state.js';
 

@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { CurrentPrincipal, RequireRole, type Principal } from '#auth';
-import { DomainError } from '#common';
+import type { Principal } from '#auth';
+import { CurrentPrincipal, DomainError, RequireRole } from '#common';
 import { RegistryConfigService } from '../application/registry-config.service.js';
 import type { PublicRegistryEntry } from '../domain/registry-entry.js';
 import type { Actor, ConfigAuditRecord } from '../infra/registry-config.repository.js';

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { isDeepStrictEqual } from 'node:util';
 import { DomainError, type FieldProblem } from '#common';
 import { DatabaseService, type Sql } from '#database';
+import { EventsService } from '#events';
 import { parseRegistryConfig, parseRegistryEntry, type SubmittedEntry } from '../domain/parse-registry-config.js';
 import { publicEntry, type PublicRegistryEntry, type RegistryEntry } from '../domain/registry-entry.js';
 import { RegistryExistsError, RegistryNotFoundError } from '../domain/registry.errors.js';
@@ -18,6 +19,7 @@ export class RegistryConfigService {
   constructor(
     private readonly db: DatabaseService,
     private readonly repository: RegistryConfigRepository,
+    private readonly events: EventsService,
   ) {}
 
   /** From the primary: an engineer who just changed the list expects to see the change. */
@@ -89,13 +91,25 @@ export class RegistryConfigService {
   }
 
   private async auditChanges(sql: Sql, actor: Actor, before: RegistryEntry[], after: RegistryEntry[]): Promise<void> {
+    const audit = async (action: 'created' | 'updated' | 'deleted', name: string, previous: RegistryEntry | null, next: RegistryEntry | null) => {
+      const [pre, post] = [previous && publicEntry(previous), next && publicEntry(next)];
+      await this.repository.audit(sql, actor, action, name, pre, post);
+      await this.events.record(sql, {
+        type: `registry.config.${action}`,
+        subject: { kind: 'registry', id: name },
+        topic: `audit/registry-config`,
+        retained: false,
+        payload: { action, registry: name, before: pre, after: post },
+        actor: { kind: actor.kind, id: actor.id, name: actor.name, request_id: actor.requestId },
+      });
+    };
     for (const entry of after) {
       const previous = before.find((e) => sameName(e.name, entry.name));
-      if (!previous) await this.repository.audit(sql, actor, 'created', entry.name, null, publicEntry(entry));
-      else if (!isDeepStrictEqual(previous, entry)) await this.repository.audit(sql, actor, 'updated', entry.name, publicEntry(previous), publicEntry(entry));
+      if (!previous) await audit('created', entry.name, null, entry);
+      else if (!isDeepStrictEqual(previous, entry)) await audit('updated', entry.name, previous, entry);
     }
     for (const entry of before) {
-      if (!after.some((e) => sameName(e.name, entry.name))) await this.repository.audit(sql, actor, 'deleted', entry.name, publicEntry(entry), null);
+      if (!after.some((e) => sameName(e.name, entry.name))) await audit('deleted', entry.name, entry, null);
     }
   }
 }

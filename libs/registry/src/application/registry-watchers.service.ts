@@ -2,6 +2,7 @@ import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationB
 import { isDeepStrictEqual } from 'node:util';
 import { AppConfig } from '#config';
 import { DatabaseService, LeaseService } from '#database';
+import { EventsService, topicSegment } from '#events';
 import type { RegistryEntry } from '../domain/registry-entry.js';
 import { RegistryStateRepository, type RegistryStateRow } from '../infra/registry-state.repository.js';
 import { RegistryWatcher, type WatcherHooks, type WatcherTiming } from '../infra/registry-watcher.js';
@@ -23,6 +24,7 @@ const PRUNE_INTERVAL_MS = 1_000;
 export class RegistryWatchersService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(RegistryWatchersService.name);
   private readonly watchers = new Map<string, RegistryWatcher>();
+  private readonly lastPublishedState = new Map<string, string>();
   private timers: NodeJS.Timeout[] = [];
   private revision = -1;
   private reconciling = false;
@@ -35,6 +37,7 @@ export class RegistryWatchersService implements OnApplicationBootstrap, BeforeAp
     private readonly db: DatabaseService,
     private readonly states: RegistryStateRepository,
     private readonly settings: AppConfig,
+    private readonly events: EventsService,
   ) {
     this.timing = {
       watchdogMs: settings.registry.watchdogSeconds * 1000,
@@ -138,18 +141,29 @@ export class RegistryWatchersService implements OnApplicationBootstrap, BeforeAp
   }
 
   private async saveState(name: string, row: Partial<SavedState>): Promise<void> {
+    const saved: SavedState = {
+      state: row.state ?? 'connecting',
+      endpoint: row.endpoint ?? null,
+      api_version: row.api_version ?? null,
+      synced_types: row.synced_types ?? [],
+      last_event_at: row.last_event_at ?? null,
+      last_error: row.last_error ?? null,
+    };
     await this.db
-      .write((sql) =>
-        this.states.save(sql, {
-          name,
-          state: row.state ?? 'connecting',
-          endpoint: row.endpoint ?? null,
-          api_version: row.api_version ?? null,
-          synced_types: row.synced_types ?? [],
-          last_event_at: row.last_event_at ?? null,
-          last_error: row.last_error ?? null,
-        }),
-      )
+      .write(async (sql) => {
+        await this.states.save(sql, { name, ...saved });
+        // Other systems hear of state changes (not of every event time), retained: the present state.
+        if (this.lastPublishedState.get(name) !== saved.state) {
+          this.lastPublishedState.set(name, saved.state);
+          await this.events.record(sql, {
+            type: 'registry.state.changed',
+            subject: { kind: 'registry', id: name },
+            topic: `registry/${topicSegment(name)}`,
+            retained: true,
+            payload: { registry: name, state: saved.state, endpoint: saved.endpoint, api_version: saved.api_version, last_error: saved.last_error },
+          });
+        }
+      })
       .catch((err) => this.logger.debug({ err: (err as Error).message }, 'could not save registry state'));
   }
 }
