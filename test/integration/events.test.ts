@@ -123,6 +123,21 @@ describe('events through the outbox to a real MQTT broker', () => {
     expect((await controller.api.get('/api/events')).status).toBe(401);
   });
 
+  it('consumes third-party topics as raw JSON (a `data` key is not taken for a Nest packet)', async () => {
+    const heard: Array<[string, unknown]> = [];
+    await events.subscribe('tally/+/state', (topic, message) => heard.push([topic, message]));
+    const { default: mqtt } = await import('mqtt');
+    const panel = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
+    try {
+      await panel.publishAsync('tally/cam1/state', JSON.stringify({ data: { red: true }, pattern: 'not-nest' }), { qos: 1 });
+      await panel.publishAsync('tally/cam1/other', JSON.stringify({ ignored: true }), { qos: 1 });
+      await panel.publishAsync('tally/cam2/state', 'not json', { qos: 1 });
+      await eventually(() => expect(heard).toEqual([['tally/cam1/state', { data: { red: true }, pattern: 'not-nest' }]]), 5_000);
+    } finally {
+      await panel.endAsync();
+    }
+  });
+
   it('connects each replica with a client id of its own and a retained presence', async () => {
     // Another process, as a replica is: the instance id is per process.
     const second = await (

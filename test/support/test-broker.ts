@@ -47,8 +47,9 @@ export class TestBroker {
 
   /** A crash: every connection cut, nothing kept. */
   async kill(): Promise<void> {
-    await new Promise<void>((resolve) => this.broker?.close(() => resolve()));
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    const [broker, server] = [this.broker, this.server];
+    if (broker) await new Promise<void>((resolve) => broker.close(() => resolve()));
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     this.broker = undefined;
     this.server = undefined;
   }

@@ -5,6 +5,7 @@ import { sleep } from '#common';
 import type { EventsSettings } from '#config';
 
 export type BrokerListener = (broker: string) => void;
+export type MessageHandler = (topic: string, message: unknown) => void;
 
 /**
  * One MQTT connection per replica, kept for ever: it tries the brokers of MQTT_BROKER_URL in turn (a
@@ -19,6 +20,7 @@ export class MqttConnection {
   private stopped = false;
   private readonly abort = new AbortController();
   private readonly onConnectListeners = new Set<BrokerListener>();
+  private readonly subscriptions = new Map<string, Set<MessageHandler>>();
   private running?: Promise<void>;
 
   constructor(
@@ -63,19 +65,28 @@ export class MqttConnection {
     await client.publishAsync(topic, payload, { qos: 1, retain });
   }
 
-  /** Third-party topics (IS-07 tally later): raw JSON, no Nest packet envelope. */
-  async subscribe(topic: string, handler: (topic: string, message: unknown) => void): Promise<void> {
-    const client = this.client;
-    if (!client?.connected) throw new Error('not connected to a broker');
-    client.on('message', (received, payload) => {
-      if (!matches(topic, received)) return;
-      try {
-        handler(received, JSON.parse(payload.toString('utf8')));
-      } catch {
-        this.logger.warn({ topic: received }, 'ignored a message that is not JSON');
-      }
-    });
-    await client.subscribeAsync(topic, { qos: 1 });
+  /**
+   * Third-party topics (IS-07 tally later): raw JSON, no Nest packet envelope. The subscription holds
+   * across reconnections and broker failovers; it starts now if connected, else on connection.
+   */
+  async subscribe(topic: string, handler: MessageHandler): Promise<void> {
+    const handlers = this.subscriptions.get(topic) ?? new Set<MessageHandler>();
+    handlers.add(handler);
+    this.subscriptions.set(topic, handlers);
+    if (this.client?.connected) await this.client.subscribeAsync(topic, { qos: 1 });
+  }
+
+  private dispatch(received: string, payload: Buffer): void {
+    const wanted = [...this.subscriptions.entries()].filter(([filter]) => matches(filter, received));
+    if (wanted.length === 0) return;
+    let message: unknown;
+    try {
+      message = JSON.parse(payload.toString('utf8'));
+    } catch {
+      this.logger.warn({ topic: received }, 'ignored a message that is not JSON');
+      return;
+    }
+    for (const [, handlers] of wanted) for (const handler of handlers) handler(received, message);
   }
 
   private async run(): Promise<void> {
@@ -109,6 +120,8 @@ export class MqttConnection {
     this.client = client;
     this.broker = url;
     client.on('error', (err) => this.logger.warn({ broker: url, err: err.message }, 'MQTT error'));
+    client.on('message', (topic, payload) => this.dispatch(topic, payload));
+    for (const topic of this.subscriptions.keys()) await client.subscribeAsync(topic, { qos: 1 });
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
     this.logger.log({ broker: url, client_id: this.clientId }, 'connected to MQTT broker');
     await client
