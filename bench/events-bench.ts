@@ -88,6 +88,29 @@ async function main(): Promise<void> {
     console.log(
       `commit to subscriber at 200 events/s (${paced} events): p50 ${percentile(latencies, 50).toFixed(1)} ms   p99 ${percentile(latencies, 99).toFixed(1)} ms`,
     );
+
+    // A backlog: 100,000 events committed while the relay may not publish (another "replica" holds its
+    // lease), then the time until the subscriber has them all once the lease comes back.
+    arrivals.clear();
+    const backlog = 100_000;
+    await db.write((sql) => sql.execute("UPDATE leases SET holder = 'bench-elsewhere', expires_at = now() + interval '1 hour' WHERE name = 'event-relay'"));
+    await new Promise((r) => setTimeout(r, 3_000));
+    for (let i = 0; i < backlog; i += 1000) {
+      await db.write(async (sql) => {
+        for (let j = i; j < i + 1000; j++)
+          await events.record(sql, {
+            type: 'bench.event',
+            subject: { kind: 'bench', id: `b${j}` },
+            topic: 'bench/backlog',
+            retained: false,
+            payload: { n: j },
+          });
+      });
+    }
+    const drainStart = performance.now();
+    await db.write((sql) => sql.execute("UPDATE leases SET expires_at = now() - interval '1 second' WHERE name = 'event-relay'"));
+    await until(backlog);
+    console.log(`backlog of ${backlog} events drained in ${Math.round(performance.now() - drainStart)} ms (including the lease takeover, up to 1 s)`);
   } finally {
     await subscriber.endAsync();
     await app.close();

@@ -208,3 +208,47 @@ describe('a broker pair', () => {
     }
   });
 });
+
+describe('event retention', () => {
+  it('prunes sent events older than EVENT_RETENTION, never unsent ones', async () => {
+    const dir = await scratchDir('events-retention');
+    const pg = await startPrimary(dir);
+    await createDatabase(pg, 'app');
+    const broker = new TestBroker(await freePort(), `${PREFIX}/#`);
+    await broker.start();
+    const controller = await startController({ DATABASE_URL: urlOf(pg.port, 'app'), MQTT_BROKER_URL: broker.url, EVENT_RETENTION: '2s' });
+    try {
+      const db = controller.app.get(DatabaseService);
+      const events = controller.app.get(EventsService);
+      await db.write((sql) =>
+        events.record(sql, {
+          type: 'test.burst',
+          subject: { kind: 'burst', id: 'old' },
+          topic: 'test/retention',
+          retained: false,
+          payload: { label: 'retention' },
+        }),
+      );
+      await eventually(() => expect(broker.received.filter((m) => m.payload.label === 'retention')).toHaveLength(1), 10_000);
+      await eventually(async () => expect(await pg.query("SELECT 1 FROM events WHERE topic = 'test/retention'", [], 'app')).toEqual([]), 10_000);
+      // An event the broker never acknowledged is kept, however old.
+      await broker.kill();
+      await db.write((sql) =>
+        events.record(sql, {
+          type: 'test.burst',
+          subject: { kind: 'burst', id: 'unsent' },
+          topic: 'test/unsent',
+          retained: false,
+          payload: { label: 'unsent' },
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 3_500));
+      expect(await pg.query("SELECT 1 FROM events WHERE topic = 'test/unsent'", [], 'app')).toHaveLength(1);
+    } finally {
+      await controller.close();
+      await broker.kill();
+      await pg.stop();
+      await removeDir(dir);
+    }
+  });
+});

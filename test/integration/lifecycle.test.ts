@@ -99,6 +99,18 @@ describe('embedded defaults, restarts and shutdown', () => {
     }
   });
 
+  it('names the variable to change when the embedded MQTT broker port is taken', async () => {
+    const taken = await freePort();
+    const blocker = createServer().listen(taken, '127.0.0.1');
+    try {
+      const refused = await ControllerProcess.spawn(embeddedEnv({ MQTT_EMBEDDED_PORT: String(taken) }));
+      expect(await refused.exited).not.toBe(0);
+      expect(refused.log).toContain('MQTT_EMBEDDED_PORT');
+    } finally {
+      blocker.close();
+    }
+  });
+
   it('refuses to start on bad configuration, listing every problem in one message', async () => {
     const bad = await ControllerProcess.spawn({
       PORT: 'eighty',

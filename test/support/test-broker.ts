@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { Aedes } from 'aedes';
 
 export interface ReceivedMessage {
@@ -20,10 +21,12 @@ export class TestBroker {
   constructor(
     readonly port: number,
     private readonly filter: string,
+    /** A TLS listener (mqtts://localhost) with this key and certificate. */
+    private readonly tls?: { key: Buffer; cert: Buffer },
   ) {}
 
   get url(): string {
-    return `mqtt://127.0.0.1:${this.port}`;
+    return this.tls ? `mqtts://localhost:${this.port}` : `mqtt://127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<void> {
@@ -39,7 +42,7 @@ export class TestBroker {
         () => resolve(),
       ),
     );
-    const server = createServer(broker.handle);
+    const server = this.tls ? createTlsServer(this.tls, broker.handle) : createServer(broker.handle);
     await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', () => resolve()));
     this.broker = broker;
     this.server = server;

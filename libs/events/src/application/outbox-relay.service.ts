@@ -10,7 +10,8 @@ export const EVENT_RELAY_LEASE = 'event-relay';
 const BATCH = 500;
 /** The relay is woken by NOTIFY at each commit; this is only the safety net. */
 const IDLE_POLL_MS = 1_000;
-const PRUNE_INTERVAL_MS = 60_000;
+/** Pruning runs every minute, or every half retention when that is shorter. */
+const PRUNE_INTERVAL_MAX_MS = 60_000;
 
 /**
  * Singleton work: publishes the outbox in sequence order at QoS 1 and marks events sent only after the
@@ -94,7 +95,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
           this.logger.warn({ broker: this.link.connection.connectedTo, events: recent.length }, 'on another broker: republishing the replay window');
           await this.publish(recent);
         }
-        if (Date.now() - lastPrune > PRUNE_INTERVAL_MS) {
+        if (Date.now() - lastPrune > Math.min(PRUNE_INTERVAL_MAX_MS, (this.config.events.retentionSeconds * 1000) / 2)) {
           lastPrune = Date.now();
           await this.db.write((sql) => this.outbox.prune(sql, this.config.events.retentionSeconds));
         }
