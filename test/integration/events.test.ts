@@ -9,6 +9,7 @@ import { freePort } from '../support/free-port.js';
 import { createDatabase, removeDir, scratchDir, startPrimary, urlOf } from '../support/pg-cluster.js';
 import { EventSchemas } from '../support/event-schemas.js';
 import { TestBroker } from '../support/test-broker.js';
+import { recordTestEvents } from '../support/test-events.js';
 
 const PREFIX = 'go-nmos/flows/events';
 
@@ -20,21 +21,7 @@ describe('events through the outbox to a real MQTT broker', () => {
   let admin: ApiClient;
   let db: DatabaseService;
   let events: EventsService;
-  const recordBurst = async (count: number, label: string) => {
-    for (let i = 0; i < count; i += 20) {
-      await db.write(async (sql) => {
-        for (let j = i; j < Math.min(count, i + 20); j++) {
-          await events.record(sql, {
-            type: 'test.burst',
-            subject: { kind: 'burst', id: `${label}-${j}` },
-            topic: `test/${label}`,
-            retained: false,
-            payload: { n: j, label },
-          });
-        }
-      });
-    }
-  };
+  const recordBurst = (count: number, label: string) => recordTestEvents(controller.app, label, count);
   const burst = (label: string) => broker.received.filter((m) => m.payload.label === label);
   const expectInOrder = (seqs: number[]) => {
     const unique = [...new Set(seqs)];
@@ -172,19 +159,7 @@ describe('a broker pair', () => {
     await second.start();
     const controller = await startController({ DATABASE_URL: urlOf(pg.port, 'app'), MQTT_BROKER_URL: `${first.url},${second.url}`, MQTT_REPLAY_WINDOW: '30s' });
     try {
-      const db = controller.app.get(DatabaseService);
-      const events = controller.app.get(EventsService);
-      const record = (label: string, count: number) =>
-        db.write(async (sql) => {
-          for (let n = 0; n < count; n++)
-            await events.record(sql, {
-              type: 'test.burst',
-              subject: { kind: 'burst', id: `${label}-${n}` },
-              topic: `test/${label}`,
-              retained: false,
-              payload: { n, label },
-            });
-        });
+      const record = (label: string, count: number) => recordTestEvents(controller.app, label, count);
       await record('before', 50);
       await eventually(() => expect(first.received.filter((m) => m.payload.label === 'before')).toHaveLength(50), 10_000);
       // The first broker acknowledged them; as if its bridge were down, the second never got them.

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import mqtt, { type MqttClient } from 'mqtt';
-import { DatabaseService, type PostgresServer } from '#database';
-import { EventsService } from '#events';
+import type { PostgresServer } from '#database';
 import { startController, type RunningController } from '../support/controller.js';
 import { eventually } from '../support/eventually.js';
 import { freePort } from '../support/free-port.js';
 import { Mosquitto } from '../support/mosquitto.js';
 import { createDatabase, removeDir, scratchDir, startPrimary, urlOf } from '../support/pg-cluster.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
+import { recordTestEvents } from '../support/test-events.js';
 
 const PREFIX = 'go-nmos/flows/events';
 
@@ -52,19 +52,7 @@ describe('a Mosquitto bridge pair whose bridge is cut before the first broker di
   });
 
   it('delivers through the second broker what the first acknowledged and its bridge lost', async () => {
-    const db = controller.app.get(DatabaseService);
-    const events = controller.app.get(EventsService);
-    const record = (label: string, count: number) =>
-      db.write(async (sql) => {
-        for (let n = 0; n < count; n++)
-          await events.record(sql, {
-            type: 'test.burst',
-            subject: { kind: 'burst', id: `${label}-${n}` },
-            topic: `test/${label}`,
-            retained: false,
-            payload: { n, label },
-          });
-      });
+    const record = (label: string, count: number) => recordTestEvents(controller.app, label, count);
     const got = (label: string) => new Set(received.filter((m) => m.label === label).map((m) => m.n));
 
     // The bridge works: B's subscriber hears what the relay publishes to A.
