@@ -18,7 +18,8 @@ async function main(): Promise<void> {
   // The demo's own admin, so it can configure the registries (an existing data folder keeps its own admin).
   const controller = spawn(process.execPath, [CONTROLLER], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ADMIN_USERNAME: DEMO_ADMIN.username, ADMIN_PASSWORD: DEMO_ADMIN.password },
+    // Any free port for the embedded MQTT broker unless one is asked for: 1883 is often Mosquitto's already.
+    env: { MQTT_EMBEDDED_PORT: '0', ...process.env, ADMIN_USERNAME: DEMO_ADMIN.username, ADMIN_PASSWORD: DEMO_ADMIN.password },
   });
   controller.stdout!.on('data', (chunk: Buffer) => {
     process.stdout.write(chunk);
