@@ -146,8 +146,3 @@ export class NmosReadRepository {
     return where;
   }
 }
-
-function versionToNanos(version: string): string {
-  const [secs, nanos] = version.split(':');
-  return (BigInt(secs) * 1_000_000_000n + BigInt(nanos)).toString();
-}

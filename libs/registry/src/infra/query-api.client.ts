@@ -1,4 +1,4 @@
-import { newestCommonVersion, parseApiVersion } from '../domain/api-version.js';
+import { newestCommonVersion } from '../domain/api-version.js';
 import type { NmosType } from '../domain/nmos-resource.js';
 import type { RegistryEntry } from '../domain/registry-entry.js';
 
@@ -93,5 +93,3 @@ export class QueryApiClient {
     return response;
   }
 }
-
-export { parseApiVersion };
