@@ -14,6 +14,7 @@ const BY_TYPE: Array<[RegExp, string]> = [
   [/^registry\.state\./, 'registry-state.schema.json'],
   [/^registry\.config\./, 'registry-config.schema.json'],
   [/^user\./, 'user.schema.json'],
+  [/^receiver\.state\./, 'receiver-state.schema.json'],
 ];
 
 /** The documented event schemas (docs/events/schemas), to validate what is really published. */

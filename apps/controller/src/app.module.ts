@@ -3,6 +3,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AUTH_MIGRATIONS, AuthModule } from '#auth';
 import { createValidationPipe, HttpErrorFilter } from '#common';
 import { AppConfig, ConfigModule } from '#config';
+import { CONNECTIONS_MIGRATIONS, ConnectionsModule } from '#connections';
 import { DATABASE_MIGRATIONS, DatabaseModule } from '#database';
 import { EVENTS_MIGRATIONS, EventsModule } from '#events';
 import { HealthModule } from '#health';
@@ -16,11 +17,12 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        DatabaseModule.forRoot([...DATABASE_MIGRATIONS, ...AUTH_MIGRATIONS, ...REGISTRY_MIGRATIONS, ...EVENTS_MIGRATIONS]),
+        DatabaseModule.forRoot([...DATABASE_MIGRATIONS, ...AUTH_MIGRATIONS, ...REGISTRY_MIGRATIONS, ...EVENTS_MIGRATIONS, ...CONNECTIONS_MIGRATIONS]),
         AuthModule,
         HealthModule,
         EventsModule,
         RegistryModule,
+        ConnectionsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

@@ -4,7 +4,7 @@ import { AggregatedQueryApiController } from './api/aggregated-query-api.control
 import { NmosController } from './api/nmos.controller.js';
 import { RegistryConfigController } from './api/registry-config.controller.js';
 import { MergedViewService } from './application/merged-view.service.js';
-import { NMOS_CHANGE_SINK, OutboxChangeSink } from './application/nmos-change-sink.js';
+import { NMOS_CHANGE_SINK, NmosChangeFollowers, OutboxChangeSink } from './application/nmos-change-sink.js';
 import { NmosQueryService } from './application/nmos-query.service.js';
 import { RegistryConfigService } from './application/registry-config.service.js';
 import { RegistryStatusService } from './application/registry-status.service.js';
@@ -37,9 +37,10 @@ export const REGISTRY_MIGRATIONS = [RegistryConfig1764201600200, MergedView17642
     RegistryStatusService,
     RegistryWatchersService,
     RegistryHealth,
+    NmosChangeFollowers,
     // Effective changes go to the events outbox in the transaction that made them.
     { provide: NMOS_CHANGE_SINK, useClass: OutboxChangeSink },
   ],
-  exports: [RegistryConfigService, NmosQueryService, NMOS_CHANGE_SINK],
+  exports: [RegistryConfigService, NmosQueryService, NMOS_CHANGE_SINK, NmosChangeFollowers],
 })
 export class RegistryModule {}

@@ -12,7 +12,7 @@ type Body = Record<string, unknown>;
  *   POST /admin/registries/{i}/websockets {silent}           open websockets go silent (new ones work)
  *   POST /admin/registries/{i}/restart                       comes back empty, nodes re-register
  *   POST /admin/nodes/{id}/heartbeats {enabled}              a node stops (and resumes) heartbeating
- *   PUT  /admin/nodes/{id}/receivers/{rid}/fault {fault}     '500' | 'timeout' | null
+ *   PUT  /admin/nodes/{id}/receivers/{rid}/fault {fault}     '500' | 'timeout' | 'reject' | null
  *   PUT  /admin/nodes/{id}/bulk {refuse}                     404 | 405 | 501 | null
  *   PUT  /admin/latency {ms}                                 added to every answer
  *   POST /admin/nodes/{id}/receivers/{rid}/connect {sender_id}  a connection made by someone else
@@ -106,9 +106,10 @@ export class AdminServer {
     }
     if (sub === 'receivers' && subId && node.connection.has('receivers', subId)) {
       if (action === 'fault' && method === 'PUT') {
-        if (body.fault !== null && body.fault !== '500' && body.fault !== 'timeout') return bad(response, "fault must be '500', 'timeout' or null");
-        if (body.fault === null) node.faults.receivers.delete(subId);
-        else node.faults.receivers.set(subId, body.fault);
+        const fault = body.fault;
+        if (fault === null) node.faults.receivers.delete(subId);
+        else if (fault === '500' || fault === 'timeout' || fault === 'reject') node.faults.receivers.set(subId, fault);
+        else return bad(response, "fault must be '500', 'timeout', 'reject' or null");
         return json(response, 200, { id: subId, fault: body.fault });
       }
       if (action === 'connect' && method === 'POST') {

@@ -21,7 +21,8 @@ export interface RequestRecord {
   body?: unknown;
 }
 
-export type ReceiverFault = '500' | 'timeout';
+/** 500: every request to the receiver fails; timeout: none is answered; reject: reads work, changes are refused (500). */
+export type ReceiverFault = '500' | 'timeout' | 'reject';
 
 const NODE_API_TYPES = ['self', 'devices', 'sources', 'flows', 'senders', 'receivers'];
 const ENDPOINT_ROUTES = {
@@ -219,10 +220,16 @@ export class SimulatedNode {
         const failing = (body as Array<{ id?: string }>).map((item) => item.id && this.faults.receivers.get(item.id)).find(Boolean);
         if (failing === 'timeout') return this.hang(response);
       }
-      const answer = this.connection.bulk(side, body);
+      // A faulted receiver's item fails and is not applied; the others are, as a device would.
+      const faulted = (itemId: unknown) => typeof itemId === 'string' && ['500', 'reject'].includes(this.faults.receivers.get(itemId) ?? '');
+      const items = Array.isArray(body) ? (body as Array<{ id?: unknown }>) : [];
+      const answer = this.connection.bulk(side, Array.isArray(body) ? items.filter((item) => !faulted(item.id)) : body);
       if (Array.isArray(answer.body)) {
-        answer.body = (answer.body as Array<{ id: string; code: number }>).map((item) =>
-          this.faults.receivers.get(item.id) === '500' ? { id: item.id, code: 500, error: 'Internal Server Error', debug: 'simulated device fault' } : item,
+        const applied = answer.body as Array<{ id: string; code: number }>;
+        answer.body = items.map((item) =>
+          faulted(item.id)
+            ? { id: item.id, code: 500, error: 'Internal Server Error', debug: 'simulated device fault' }
+            : applied.find((a) => a.id === item.id),
         );
       }
       return json(response, answer.status, answer.body);
@@ -251,6 +258,7 @@ export class SimulatedNode {
       case 'staged': {
         if (method === 'GET') return json(response, 200, this.connection.staged(side, id));
         if (method !== 'PATCH') return nmosError(response, 405, 'Method Not Allowed');
+        if (fault === 'reject') return nmosError(response, 500, 'Internal Server Error', 'simulated device fault: changes refused');
         const answer = this.connection.patch(side, id, body);
         return json(response, answer.status, answer.body);
       }

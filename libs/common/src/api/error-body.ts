@@ -7,4 +7,6 @@ export interface ErrorBody {
   message: string;
   fields?: FieldProblem[];
   request_id?: string;
+  /** Facts particular to the error, e.g. `device` (what a device answered) or `active`. */
+  [extra: string]: unknown;
 }

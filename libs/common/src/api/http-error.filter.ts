@@ -12,6 +12,8 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   locked: 423,
   rate_limited: 429,
   unavailable: 503,
+  bad_gateway: 502,
+  gateway_timeout: 504,
 };
 
 /** Fastify's own errors (raised before Nest sees the request) carry a status and an FST_ code. */
@@ -49,7 +51,7 @@ export function toErrorResponse(
     return {
       status,
       headers,
-      body: { statusCode: status, error: err.code, message: err.message, fields: err.details.fields, request_id: requestId },
+      body: { ...err.details.extra, statusCode: status, error: err.code, message: err.message, fields: err.details.fields, request_id: requestId },
     };
   }
   if (err instanceof HttpException) {

@@ -2,7 +2,19 @@
  * The kinds of failure a service may report. Only the HTTP edge (HttpErrorFilter) turns a kind into a
  * status code, so services stay free of transport concerns.
  */
-export type ErrorKind = 'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'locked' | 'rate_limited' | 'unavailable';
+export type ErrorKind =
+  | 'invalid'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'locked'
+  | 'rate_limited'
+  | 'unavailable'
+  /** A device (not us) refused or failed: 502. */
+  | 'bad_gateway'
+  /** A device did not answer in time: 504. */
+  | 'gateway_timeout';
 
 export interface FieldProblem {
   field: string;
@@ -13,6 +25,8 @@ export interface DomainErrorDetails {
   fields?: FieldProblem[];
   /** Seconds a client should wait before retrying (sent as Retry-After). */
   retryAfterSeconds?: number;
+  /** Further facts for the client, sent as-is in the error body (e.g. what a device answered). */
+  extra?: Record<string, unknown>;
 }
 
 export class DomainError extends Error {

@@ -93,6 +93,11 @@ const EnvSchema = z.object({
   MQTT_EMBEDDED_HOST: optionalText.transform((v) => v ?? '127.0.0.1'),
   EVENT_RETENTION: duration(7 * 86_400),
   MQTT_REPLAY_WINDOW: duration(30),
+  DEVICE_TIMEOUT_MS: integer(3_000, 100, 60_000),
+  RECEIVER_LOCK_WAIT_MS: integer(5_000, 0, 60_000),
+  SALVO_SYNC_LEAD_MS: integer(1_000, 100, 60_000),
+  SALVO_DEVICE_CONCURRENCY: integer(8, 1, 256),
+  SCHEDULE_MISSED_WINDOW: duration(60),
 });
 
 /** Every variable the product reads, for the README and `--help`. */
@@ -187,6 +192,13 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       embeddedHost: e.MQTT_EMBEDDED_HOST,
       retentionSeconds: e.EVENT_RETENTION,
       replayWindowSeconds: e.MQTT_REPLAY_WINDOW,
+    },
+    routing: {
+      deviceTimeoutMs: e.DEVICE_TIMEOUT_MS,
+      receiverLockWaitMs: e.RECEIVER_LOCK_WAIT_MS,
+      salvoSyncLeadMs: e.SALVO_SYNC_LEAD_MS,
+      salvoDeviceConcurrency: e.SALVO_DEVICE_CONCURRENCY,
+      scheduleMissedWindowSeconds: e.SCHEDULE_MISSED_WINDOW,
     },
   });
 }

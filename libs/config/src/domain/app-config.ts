@@ -24,6 +24,20 @@ export interface AppConfigValues {
   login: { maxFailuresPerUser: number; maxFailuresPerAddress: number; windowSeconds: number };
   registry: { staleGraceSeconds: number; watchdogSeconds: number; pollIntervalMs: number };
   events: EventsSettings;
+  routing: RoutingSettings;
+}
+
+export interface RoutingSettings {
+  /** How long a device has to answer one IS-05 request before the take is reported 504. */
+  deviceTimeoutMs: number;
+  /** How long a take waits for another take on the same receiver to finish before answering 409. */
+  receiverLockWaitMs: number;
+  /** How far ahead a synchronised salvo schedules its absolute activation on every device. */
+  salvoSyncLeadMs: number;
+  /** Devices a salvo talks to at once. */
+  salvoDeviceConcurrency: number;
+  /** A controller-side schedule found late by up to this much still fires; later, it is marked missed. */
+  scheduleMissedWindowSeconds: number;
 }
 
 export interface EventsSettings {

@@ -10,13 +10,33 @@ export interface NmosChangeSink {
 
 export const NMOS_CHANGE_SINK = Symbol('NMOS_CHANGE_SINK');
 
+/** Another module's work on effective changes, in the same transaction (e.g. receiver connection state). */
+export type NmosChangeFollower = (sql: Sql, changes: MergedChange[]) => Promise<void>;
+
+/** Where other modules register followers of the merged view's changes. */
+@Injectable()
+export class NmosChangeFollowers {
+  private readonly followers: NmosChangeFollower[] = [];
+
+  add(follower: NmosChangeFollower): void {
+    this.followers.push(follower);
+  }
+
+  async run(sql: Sql, changes: MergedChange[]): Promise<void> {
+    for (const follower of this.followers) await follower(sql, changes);
+  }
+}
+
 /**
  * Each effective change becomes an event in the outbox, on `<prefix>/nmos/<type>/<id>`, retained:
  * a late subscriber sees the resource's present state (or that it was removed).
  */
 @Injectable()
 export class OutboxChangeSink implements NmosChangeSink {
-  constructor(private readonly events: EventsService) {}
+  constructor(
+    private readonly events: EventsService,
+    private readonly followers: NmosChangeFollowers,
+  ) {}
 
   async record(sql: Sql, changes: MergedChange[]): Promise<void> {
     for (const change of changes) {
@@ -34,5 +54,6 @@ export class OutboxChangeSink implements NmosChangeSink {
         },
       });
     }
+    await this.followers.run(sql, changes);
   }
 }

@@ -129,6 +129,18 @@ export class NmosQueryService {
     return this.db.read((sql) => this.repository.getResource(sql, type, id));
   }
 
+  /** Every resource of a type with its version, for views computed over the whole facility (connection state). */
+  all(typeText: string): Promise<Array<{ id: string; version: string; resource: Record<string, unknown> }>> {
+    const type = this.typeOf(typeText);
+    return this.db.read((sql) => this.repository.all(sql, type));
+  }
+
+  /** Several resources of a type by id, in one read. */
+  some(typeText: string, ids: string[]): Promise<Array<{ id: string; version: string; resource: Record<string, unknown> }>> {
+    const type = this.typeOf(typeText);
+    return this.db.read((sql) => this.repository.all(sql, type, ids));
+  }
+
   private typeOf(text: string): NmosType {
     if (!isNmosType(text)) throw new DomainError('not_found', 'unknown_resource_type', `No resource type ${text} (one of ${NMOS_TYPES.join(', ')})`);
     return text;

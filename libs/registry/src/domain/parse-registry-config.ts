@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DomainError, type FieldProblem } from '#common';
+import { DomainError, zodProblems, type FieldProblem } from '#common';
 import { DEFAULT_TIMEOUT_MS, type RegistryEntry } from './registry-entry.js';
 
 const httpUrl = z
@@ -56,7 +56,7 @@ export function parseRegistryConfig(body: unknown): SubmittedEntry[] {
     const label = entryLabel(index, item);
     const parsed = Entry.safeParse(item);
     if (parsed.success) entries.push(parsed.data);
-    else problems.push(...parsed.error.issues.map((issue) => ({ field: [label, ...issue.path.map(String)].join('.'), message: messageOf(issue) })));
+    else problems.push(...zodProblems(parsed.error.issues, [label]));
   });
   const seen = new Map<string, number>();
   entries.forEach((entry, index) => {
@@ -76,12 +76,6 @@ export function parseRegistryEntry(body: unknown): SubmittedEntry {
 function entryLabel(index: number, item: unknown): string {
   const name = typeof item === 'object' && item !== null && typeof (item as { name?: unknown }).name === 'string' ? (item as { name: string }).name : undefined;
   return name ? `[${index}] "${name}"` : `[${index}]`;
-}
-
-function messageOf(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown field(s): ${issue.keys.join(', ')}`;
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
-  return issue.message;
 }
 
 function invalid(fields: FieldProblem[]): DomainError {

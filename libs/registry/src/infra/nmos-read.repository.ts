@@ -124,6 +124,12 @@ export class NmosReadRepository {
     return row?.data;
   }
 
+  async all(sql: Sql, type: NmosType, ids?: string[]): Promise<Array<{ id: string; version: string; resource: Record<string, unknown> }>> {
+    return ids
+      ? sql.query('SELECT id, version, data AS resource FROM nmos_resources WHERE type = $1 AND id = ANY($2::text[])', [type, ids])
+      : sql.query('SELECT id, version, data AS resource FROM nmos_resources WHERE type = $1 ORDER BY label, id', [type]);
+  }
+
   private conditions(query: Pick<ListQuery, 'filters'> & Partial<ListQuery>, params: unknown[]): string[] {
     const where: string[] = [];
     for (const [path, value] of query.filters) {

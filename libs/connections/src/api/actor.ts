@@ -1,0 +1,29 @@
+import type { FastifyRequest } from 'fastify';
+import type { Principal } from '#auth';
+import { DomainError } from '#common';
+import type { Actor } from '../domain/actor.js';
+import { OverrideReason } from '../domain/requests.js';
+
+export function actorOf(principal: Principal, request: FastifyRequest): Actor {
+  return { kind: principal.kind, id: principal.id, name: principal.name, role: principal.role, request_id: request.id };
+}
+
+/** `X-Override-Reason`: an engineer's or admin's stated reason to pass a policy or lock. */
+export function overrideReasonOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-override-reason'];
+  if (header === undefined) return undefined;
+  const parsed = OverrideReason.safeParse(Array.isArray(header) ? header.join(', ') : header);
+  if (parsed.success) return parsed.data;
+  const message = parsed.error.issues[0].message;
+  throw new DomainError('invalid', 'invalid_override_reason', `X-Override-Reason: ${message}`, { fields: [{ field: 'X-Override-Reason', message }] });
+}
+
+/** The principal an Idempotency-Key belongs to: keys of different callers never collide. */
+export function idempotencyOwner(principal: Principal): string {
+  return `${principal.kind}:${principal.id}`;
+}
+
+export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['idempotency-key'];
+  return Array.isArray(header) ? header.join(',') : header;
+}

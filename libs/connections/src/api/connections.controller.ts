@@ -1,0 +1,108 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '#auth';
+import { CurrentPrincipal, RequireRole } from '#common';
+import { GuardAdmin } from '../application/guard-admin.service.js';
+import { IdempotencyService } from '../application/idempotency.service.js';
+import { LiveStateService, type ReceiverConnection } from '../application/live-state.service.js';
+import { SchedulesService } from '../application/schedules.service.js';
+import { TakeService, type TakeResult } from '../application/take.service.js';
+import type { DeviceSchedule } from '../infra/connection-state.repository.js';
+import type { ReceiverLock } from '../infra/guard.repository.js';
+import { actorOf, idempotencyKeyOf, idempotencyOwner, overrideReasonOf } from './actor.js';
+
+/** Takes, disconnects, live connection state, device-side schedules and receiver locks. */
+@ApiTags('connections')
+@ApiBearerAuth()
+@Controller('api/connections')
+export class ConnectionsController {
+  constructor(
+    private readonly takes: TakeService,
+    private readonly live: LiveStateService,
+    private readonly schedules: SchedulesService,
+    private readonly guards: GuardAdmin,
+    private readonly idempotency: IdempotencyService,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Every receiver with its current sender (registry subscription or last verified /active), lock and pending schedule' })
+  @ApiQuery({ name: 'sender_id', required: false, description: 'only the receivers this sender feeds' })
+  list(@Query('sender_id') senderId?: string): Promise<ReceiverConnection[]> {
+    return this.live.list({ sender_id: senderId });
+  }
+
+  @Get('scheduled')
+  @ApiOperation({ summary: 'Scheduled activations held by devices (pending, then activated/failed once verified, or cancelled)' })
+  @ApiQuery({ name: 'state', required: false })
+  scheduled(@Query('state') state?: string): Promise<DeviceSchedule[]> {
+    return this.schedules.deviceSchedules(state);
+  }
+
+  @Delete('scheduled/:id')
+  @RequireRole('operator')
+  @ApiOperation({ summary: 'Cancel a scheduled activation on its device (PATCH activation.mode null)' })
+  cancelScheduled(@Param('id') id: string, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<DeviceSchedule> {
+    return this.schedules.cancelDeviceSchedule(actorOf(principal, request), id);
+  }
+
+  @Get(':receiver_id')
+  @ApiOperation({ summary: "One receiver's connection state" })
+  get(@Param('receiver_id') receiverId: string): Promise<ReceiverConnection> {
+    return this.live.get(receiverId);
+  }
+
+  @Post()
+  @RequireRole('operator')
+  @ApiOperation({
+    summary: 'Take: connect a sender to a receiver (one IS-05 PATCH), answered with the /active the device reports',
+    description:
+      '200 activated and verified; 202 scheduled on the device; 404 unknown receiver/sender; 409 incompatible or receiver busy; 403 refused by a policy; 423 locked; 502 the device refused; 504 the device did not answer.',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiHeader({ name: 'X-Override-Reason', required: false, description: 'engineers pass policies, admins pass locks, with this reason' })
+  async take(
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TakeResult> {
+    const actor = actorOf(principal, request);
+    const override = overrideReasonOf(request);
+    const answer = await this.idempotency.run(idempotencyOwner(principal), idempotencyKeyOf(request), 'POST /api/connections', body, async () => {
+      const result = await this.takes.take(actor, body, override);
+      return { status: result.state === 'scheduled' ? 202 : 200, body: result };
+    });
+    void reply.status(answer.status);
+    if (answer.replayed) void reply.header('idempotent-replayed', 'true');
+    return answer.body;
+  }
+
+  @Delete(':receiver_id')
+  @RequireRole('operator')
+  @ApiOperation({ summary: 'Disconnect: one PATCH (master_enable false, sender_id null, immediate), verified on /active' })
+  @ApiHeader({ name: 'X-Override-Reason', required: false })
+  disconnect(@Param('receiver_id') receiverId: string, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<TakeResult> {
+    return this.takes.disconnect(actorOf(principal, request), receiverId, overrideReasonOf(request));
+  }
+
+  @Put(':receiver_id/lock')
+  @RequireRole('operator')
+  @ApiOperation({ summary: 'Lock (protect) a receiver: takes by anyone but you are refused (423) unless an admin overrides' })
+  lock(
+    @Param('receiver_id') receiverId: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+  ): Promise<ReceiverLock> {
+    return this.guards.lock(actorOf(principal, request), receiverId, body);
+  }
+
+  @Delete(':receiver_id/lock')
+  @HttpCode(204)
+  @RequireRole('operator')
+  @ApiOperation({ summary: "Unlock: the lock's owner, or an admin with X-Override-Reason" })
+  async unlock(@Param('receiver_id') receiverId: string, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<void> {
+    await this.guards.unlock(actorOf(principal, request), receiverId, overrideReasonOf(request));
+  }
+}

@@ -1,0 +1,69 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '#auth';
+import { CurrentPrincipal, parseInput, RequireRole } from '#common';
+import { GuardAdmin } from '../application/guard-admin.service.js';
+import { IdempotencyService } from '../application/idempotency.service.js';
+import { LiveStateService } from '../application/live-state.service.js';
+import { NamedSalvos } from '../application/named-salvos.service.js';
+import { RoutingAuditService, type AuditPage } from '../application/routing-audit.service.js';
+import { SalvoService, type SalvoResult } from '../application/salvo.service.js';
+import { SchedulesService } from '../application/schedules.service.js';
+import { SalvoRequest } from '../domain/requests.js';
+import type { StoredPolicy } from '../infra/guard.repository.js';
+import type { ControllerSchedule, NamedSalvo } from '../infra/salvo.repository.js';
+import { actorOf, idempotencyKeyOf, idempotencyOwner, overrideReasonOf } from './actor.js';
+
+@ApiTags('routing')
+@ApiBearerAuth()
+@Controller('api')
+export class RoutingController {
+  constructor(
+    private readonly guards: GuardAdmin,
+    private readonly audit: RoutingAuditService,
+    private readonly live: LiveStateService,
+  ) {}
+
+  @Get('tally')
+  @ApiOperation({ summary: 'For each sender, the receivers it feeds now' })
+  tally(): Promise<Array<{ sender_id: string; receivers: string[] }>> {
+    return this.live.tally();
+  }
+
+  @Get('routing/policies')
+  @ApiOperation({ summary: 'Routing policies and the default effect' })
+  policies(): Promise<{ default_effect: 'allow' | 'deny'; policies: StoredPolicy[] }> {
+    return this.guards.policies();
+  }
+
+  @Post('routing/policies')
+  @RequireRole('engineer')
+  @ApiOperation({ summary: 'Add a policy: {name, effect: allow|deny, sender?, receiver?}; matchers by id, label pattern or tag {name, value pattern}' })
+  addPolicy(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<StoredPolicy> {
+    return this.guards.addPolicy(actorOf(principal, request), body);
+  }
+
+  @Delete('routing/policies/:id')
+  @HttpCode(204)
+  @RequireRole('engineer')
+  async removePolicy(@Param('id') id: string, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<void> {
+    await this.guards.removePolicy(actorOf(principal, request), id);
+  }
+
+  @Put('routing/default')
+  @RequireRole('engineer')
+  @ApiOperation({ summary: 'Default effect when no policy matches: {effect: allow|deny}' })
+  setDefault(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<{ default_effect: 'allow' | 'deny' }> {
+    return this.guards.setDefault(actorOf(principal, request), body);
+  }
+
+  @Get('audit')
+  @RequireRole('operator')
+  @ApiOperation({
+    summary: 'Routing audit trail, newest first: filters action, outcome, receiver_id, sender_id, salvo_id, actor, since, until; paging limit, before',
+  })
+  find(@Query() query: Record<string, unknown>): Promise<AuditPage> {
+    return this.audit.find(query);
+  }
+}

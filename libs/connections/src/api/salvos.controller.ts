@@ -1,0 +1,98 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '#auth';
+import { CurrentPrincipal, parseInput, RequireRole } from '#common';
+import { GuardAdmin } from '../application/guard-admin.service.js';
+import { IdempotencyService } from '../application/idempotency.service.js';
+import { LiveStateService } from '../application/live-state.service.js';
+import { NamedSalvos } from '../application/named-salvos.service.js';
+import { RoutingAuditService, type AuditPage } from '../application/routing-audit.service.js';
+import { SalvoService, type SalvoResult } from '../application/salvo.service.js';
+import { SchedulesService } from '../application/schedules.service.js';
+import { SalvoRequest } from '../domain/requests.js';
+import type { StoredPolicy } from '../infra/guard.repository.js';
+import type { ControllerSchedule, NamedSalvo } from '../infra/salvo.repository.js';
+import { actorOf, idempotencyKeyOf, idempotencyOwner, overrideReasonOf } from './actor.js';
+
+/** 200 when every item did what was asked; 207 when the per-item results must be read. */
+function salvoStatus(result: SalvoResult): number {
+  return result.outcome === 'succeeded' ? 200 : 207;
+}
+
+@ApiTags('salvos')
+@ApiBearerAuth()
+@Controller('api/salvos')
+export class SalvosController {
+  constructor(
+    private readonly salvos: SalvoService,
+    private readonly named: NamedSalvos,
+    private readonly idempotency: IdempotencyService,
+  ) {}
+
+  @Post()
+  @RequireRole('operator')
+  @ApiOperation({
+    summary: 'Fire a salvo: one /bulk/receivers POST per device, per-item results; on_failure rollback (default) or continue',
+    description: '200 when every item succeeded, 207 otherwise (read outcome and items).',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiHeader({ name: 'X-Override-Reason', required: false })
+  async fire(
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SalvoResult> {
+    const salvo = parseInput(SalvoRequest, body, 'invalid_salvo');
+    const actor = actorOf(principal, request);
+    const override = overrideReasonOf(request);
+    const answer = await this.idempotency.run(idempotencyOwner(principal), idempotencyKeyOf(request), 'POST /api/salvos', body, async () => {
+      const result = await this.salvos.fire(actor, salvo, override);
+      return { status: salvoStatus(result), body: result };
+    });
+    void reply.status(answer.status);
+    if (answer.replayed) void reply.header('idempotent-replayed', 'true');
+    return answer.body;
+  }
+
+  @Get('saved')
+  @ApiOperation({ summary: 'Saved salvos' })
+  list(): Promise<NamedSalvo[]> {
+    return this.named.list();
+  }
+
+  @Get('saved/:name')
+  get(@Param('name') name: string): Promise<NamedSalvo> {
+    return this.named.get(name);
+  }
+
+  @Put('saved/:name')
+  @RequireRole('operator')
+  @ApiOperation({ summary: 'Save (create or replace) a named salvo' })
+  save(@Param('name') name: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<NamedSalvo> {
+    return this.named.save(actorOf(principal, request), name, body);
+  }
+
+  @Delete('saved/:name')
+  @HttpCode(204)
+  @RequireRole('operator')
+  async remove(@Param('name') name: string, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<void> {
+    await this.named.remove(actorOf(principal, request), name);
+  }
+
+  @Post('saved/:name/fire')
+  @RequireRole('operator')
+  @ApiOperation({ summary: 'Fire a saved salvo by name' })
+  @ApiHeader({ name: 'X-Override-Reason', required: false })
+  async fireSaved(
+    @Param('name') name: string,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SalvoResult> {
+    const result = await this.named.fire(actorOf(principal, request), name, overrideReasonOf(request));
+    void reply.status(salvoStatus(result));
+    return result;
+  }
+}

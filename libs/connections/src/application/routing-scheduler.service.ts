@@ -1,0 +1,151 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { INSTANCE_ID, sleep } from '#common';
+import { AppConfig } from '#config';
+import { DatabaseService, LeaseService } from '#database';
+import type { Actor } from '../domain/actor.js';
+import { activeMismatches, type ConnectionPlan } from '../domain/connection-plan.js';
+import { ConnectionStateRepository, type DeviceSchedule } from '../infra/connection-state.repository.js';
+import { DeviceGateway } from '../infra/device-gateway.js';
+import { SalvoRepository, type ControllerSchedule } from '../infra/salvo.repository.js';
+import { RoutingRecorder } from './routing-recorder.js';
+import { SalvoService } from './salvo.service.js';
+import { TargetResolver } from './target-resolver.js';
+
+export const ROUTING_SCHEDULER_LEASE = 'routing-scheduler';
+
+/** How often the holder looks for due work; a schedule fires at most this late (plus the salvo itself). */
+const TICK_MS = 100;
+/** A device-side activation is checked on /active this long after its time. */
+const VERIFY_AFTER_MS = 500;
+
+/**
+ * Work done by one replica (the `routing-scheduler` lease holder):
+ * - controller-side schedules: each is claimed in a committed UPDATE before it fires, so it fires once
+ *   even with several replicas and after a takeover; one missed for longer than SCHEDULE_MISSED_WINDOW
+ *   is marked missed; one a dead holder had claimed is marked interrupted, never fired twice;
+ * - device-side scheduled activations: verified on /active once their time has passed.
+ */
+@Injectable()
+export class RoutingScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(RoutingScheduler.name);
+  private running = false;
+  private loop?: Promise<void>;
+
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly leases: LeaseService,
+    private readonly salvos: SalvoRepository,
+    private readonly state: ConnectionStateRepository,
+    private readonly salvoService: SalvoService,
+    private readonly resolver: TargetResolver,
+    private readonly devices: DeviceGateway,
+    private readonly recorder: RoutingRecorder,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.leases.participate(ROUTING_SCHEDULER_LEASE, {
+      acquired: () => {
+        this.running = true;
+        this.loop = this.run();
+      },
+      lost: async () => {
+        this.running = false;
+        await this.loop;
+      },
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    try {
+      const interrupted = await this.db.write((sql) => this.salvos.interruptOthers(sql, INSTANCE_ID));
+      for (const s of interrupted) this.logger.warn({ schedule: s.id, holder: s.claimed_by }, 'schedule interrupted by its replica stopping: not fired again');
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'could not check for interrupted schedules');
+    }
+    let lastVerify = 0;
+    while (this.running && this.leases.isHeld(ROUTING_SCHEDULER_LEASE)) {
+      try {
+        await this.fireDue();
+        if (Date.now() - lastVerify >= 250) {
+          lastVerify = Date.now();
+          await this.verifyDeviceSchedules();
+        }
+      } catch (err) {
+        this.logger.warn({ err: (err as Error).message }, 'scheduler tick failed; retrying');
+        await sleep(1_000);
+      }
+      await sleep(TICK_MS);
+    }
+  }
+
+  private async fireDue(): Promise<void> {
+    const missed = await this.db.write((sql) => this.salvos.markMissed(sql, this.config.routing.scheduleMissedWindowSeconds));
+    for (const s of missed) this.logger.warn({ schedule: s.id, fire_at: s.fire_at }, 'schedule missed: no replica could fire it in time');
+    for (;;) {
+      if (!this.running || !this.leases.isHeld(ROUTING_SCHEDULER_LEASE)) return;
+      const claimed = await this.db.write((sql) => this.salvos.claimDue(sql, INSTANCE_ID));
+      if (!claimed) return;
+      void this.fire(claimed);
+    }
+  }
+
+  private async fire(schedule: ControllerSchedule): Promise<void> {
+    const creator = schedule.created_by as Actor;
+    const actor: Actor = { kind: 'scheduler', id: schedule.id, name: `schedule ${schedule.id} by ${creator.name}`, role: creator.role };
+    let state: 'fired' | 'failed' = 'failed';
+    let result: unknown;
+    try {
+      const fired = await this.salvoService.fire(actor, schedule.salvo, undefined, schedule.salvo_name ?? undefined);
+      state = fired.outcome === 'succeeded' ? 'fired' : 'failed';
+      result = fired;
+    } catch (err) {
+      result = { error: (err as Error).message };
+    }
+    await this.recorder
+      .persist((sql) => this.salvos.finish(sql, schedule.id, state, result))
+      .catch((err: Error) => {
+        this.logger.error({ schedule: schedule.id, err: err.message }, 'could not record a fired schedule');
+      });
+  }
+
+  private async verifyDeviceSchedules(): Promise<void> {
+    const due = await this.db.readPrimary((sql) => this.state.due(sql, VERIFY_AFTER_MS));
+    await Promise.all(due.map((schedule) => this.verifyOne(schedule)));
+  }
+
+  private async verifyOne(schedule: DeviceSchedule): Promise<void> {
+    const [target] = await this.resolver.resolve([{ receiver_id: schedule.receiver_id, sender_id: null }]);
+    let active: Record<string, unknown> | undefined;
+    let problems: string[];
+    if (target instanceof Error) problems = [target.message];
+    else {
+      try {
+        active = (await this.devices.getActive(target.api, schedule.receiver_id)).body as Record<string, unknown>;
+        problems = activeMismatches(active, schedule.expected as ConnectionPlan['expected']);
+      } catch (err) {
+        problems = [(err as Error).message];
+      }
+    }
+    const ok = problems.length === 0;
+    await this.recorder.persist(async (sql) => {
+      if (!(await this.state.settle(sql, schedule.id, ok ? 'activated' : 'failed', ok ? { active } : { problems, active }))) return;
+      await this.recorder.recordIn(sql, ok ? [{ receiverId: schedule.receiver_id, active: active! }] : [], [
+        {
+          action: 'connection.scheduled_verified',
+          outcome: ok ? 'succeeded' : 'failed',
+          receiver_id: schedule.receiver_id,
+          sender_id: schedule.sender_id,
+          request: { schedule_id: schedule.id, activation_time: schedule.activation_time },
+          active,
+          error: ok ? undefined : { problems },
+        },
+      ]);
+    });
+  }
+}

@@ -1,0 +1,123 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError, parseInput } from '#common';
+import { AppConfig } from '#config';
+import { DatabaseService } from '#database';
+import { eventActor, type Actor } from '../domain/actor.js';
+import { fireAtDate, ScheduleRequest } from '../domain/requests.js';
+import { deviceError } from '../domain/device-errors.js';
+import { ConnectionStateRepository, type DeviceSchedule } from '../infra/connection-state.repository.js';
+import { DeviceGateway } from '../infra/device-gateway.js';
+import { SalvoRepository, type ControllerSchedule } from '../infra/salvo.repository.js';
+import { RoutingGuard } from './routing-guard.js';
+import { RoutingRecorder } from './routing-recorder.js';
+import { TargetResolver } from './target-resolver.js';
+import { toRequest } from './named-salvos.service.js';
+
+/** Controller-side schedules (fire a salvo later) and the scheduled activations held by devices. */
+@Injectable()
+export class SchedulesService {
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly salvos: SalvoRepository,
+    private readonly state: ConnectionStateRepository,
+    private readonly resolver: TargetResolver,
+    private readonly guard: RoutingGuard,
+    private readonly devices: DeviceGateway,
+    private readonly recorder: RoutingRecorder,
+    private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Guards are checked now as well as when it fires, so a schedule that could never pass is refused at
+   * once rather than failing at 18:00:00.
+   */
+  async create(actor: Actor, body: unknown): Promise<ControllerSchedule> {
+    const request = parseInput(ScheduleRequest, body, 'invalid_schedule');
+    const fireAt = fireAtDate(request.fire_at)!;
+    if (fireAt.getTime() < Date.now() - this.config.routing.scheduleMissedWindowSeconds * 1000)
+      throw new DomainError('invalid', 'invalid_schedule', 'fire_at: is in the past', { fields: [{ field: 'fire_at', message: 'is in the past' }] });
+    const salvo = request.salvo
+      ? await this.db
+          .readPrimary((sql) => this.salvos.get(sql, request.salvo!))
+          .then((found) => {
+            if (!found) throw new DomainError('not_found', 'salvo_not_found', `No saved salvo ${request.salvo}`);
+            return toRequest(found);
+          })
+      : { connections: request.connections!, on_failure: request.on_failure, ...(request.synchronised ? { synchronised: true } : {}) };
+    const resolved = await this.resolver.resolve(salvo.connections);
+    const problem = resolved.find((r) => r instanceof DomainError);
+    if (problem) throw problem;
+    const verdicts = await this.guard.check(actor, resolved as Array<Exclude<(typeof resolved)[number], DomainError>>);
+    const refused = verdicts.find((v) => !v.allowed);
+    if (refused && !refused.allowed) throw refused.error;
+    return this.db.write(async (sql) => {
+      const saved = await this.salvos.addSchedule(sql, request.salvo ?? null, salvo, fireAt, { ...eventActor(actor), role: actor.role });
+      await this.recorder.recordIn(sql, [], [{ action: 'schedule.created', outcome: 'succeeded', actor, request: { id: saved.id, ...request } }]);
+      return saved;
+    });
+  }
+
+  list(): Promise<ControllerSchedule[]> {
+    return this.db.readPrimary((sql) => this.salvos.schedules(sql));
+  }
+
+  async get(id: string): Promise<ControllerSchedule> {
+    const found = await this.db.readPrimary((sql) => this.salvos.schedule(sql, id));
+    if (!found) throw new DomainError('not_found', 'schedule_not_found', `No schedule ${id}`);
+    return found;
+  }
+
+  async cancel(actor: Actor, id: string): Promise<ControllerSchedule> {
+    return this.db.write(async (sql) => {
+      const cancelled = await this.salvos.cancelSchedule(sql, id);
+      if (!cancelled) {
+        const found = await this.salvos.schedule(sql, id);
+        if (!found) throw new DomainError('not_found', 'schedule_not_found', `No schedule ${id}`);
+        throw new DomainError('conflict', 'schedule_not_pending', `Schedule ${id} is ${found.state}: only a pending schedule can be cancelled`);
+      }
+      await this.recorder.recordIn(sql, [], [{ action: 'schedule.cancelled', outcome: 'succeeded', actor, request: { id } }]);
+      return cancelled;
+    });
+  }
+
+  deviceSchedules(state?: string): Promise<DeviceSchedule[]> {
+    if (state !== undefined && !['pending', 'activated', 'failed', 'cancelled'].includes(state))
+      throw new DomainError('invalid', 'validation_failed', 'state: must be pending, activated, failed or cancelled', {
+        fields: [{ field: 'state', message: 'must be pending, activated, failed or cancelled' }],
+      });
+    return this.db.readPrimary((sql) => this.state.deviceSchedules(sql, state));
+  }
+
+  /** Cancels a device-side scheduled activation: a PATCH with activation.mode null (IS-05). */
+  async cancelDeviceSchedule(actor: Actor, id: string): Promise<DeviceSchedule> {
+    const schedule = await this.db.readPrimary((sql) => this.state.deviceSchedule(sql, id));
+    if (!schedule) throw new DomainError('not_found', 'schedule_not_found', `No device schedule ${id}`);
+    if (schedule.state !== 'pending') throw new DomainError('conflict', 'schedule_not_pending', `Device schedule ${id} is ${schedule.state}`);
+    const [target] = await this.resolver.resolve([{ receiver_id: schedule.receiver_id, sender_id: null }]);
+    if (target instanceof DomainError) throw target;
+    let answer;
+    try {
+      answer = await this.devices.patchStaged(target.api, schedule.receiver_id, { activation: { mode: null } });
+    } catch (err) {
+      throw deviceError(err, schedule.receiver_id);
+    }
+    return this.recorder.persist(async (sql) => {
+      await this.state.settle(sql, id, 'cancelled', { device: answer });
+      await this.recorder.recordIn(
+        sql,
+        [],
+        [
+          {
+            action: 'connection.schedule_cancelled',
+            outcome: 'succeeded',
+            actor,
+            receiver_id: schedule.receiver_id,
+            request: { schedule_id: id, activation: { mode: null } },
+            device_answer: answer,
+          },
+        ],
+      );
+      return (await this.state.deviceSchedule(sql, id))!;
+    });
+  }
+}

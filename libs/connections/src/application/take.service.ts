@@ -1,0 +1,157 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError, parseInput } from '#common';
+import { AppConfig } from '#config';
+import type { Actor } from '../domain/actor.js';
+import { activationInstant, IMMEDIATE, type Activation } from '../domain/activation.js';
+import { errorSummary } from '../domain/device-errors.js';
+import { TakeRequest } from '../domain/requests.js';
+import { formatTai, taiToDate } from '../domain/tai.js';
+import type { AuditEntry } from '../infra/audit.repository.js';
+import { ConnectionStateRepository } from '../infra/connection-state.repository.js';
+import { InflightLocks } from './inflight-locks.js';
+import { RoutingGuard, type GuardOverride } from './routing-guard.js';
+import { RoutingRecorder } from './routing-recorder.js';
+import { SwitchEngine } from './switch-engine.js';
+import { TargetResolver, type RoutingTarget } from './target-resolver.js';
+
+export interface TakeResult {
+  receiver_id: string;
+  sender_id: string | null;
+  state: 'activated' | 'scheduled';
+  /** The receiver's /active as read back from the device (activated only). */
+  active?: Record<string, unknown>;
+  activation: Activation & { activation_time?: string };
+  schedule_id?: string;
+  overrides: GuardOverride[];
+  duration_ms: number;
+  device_ms: number;
+}
+
+/**
+ * A take or a disconnect on one receiver: resolved in the merged view, guarded (locks, policies), one
+ * PATCH under the receiver's claim, verified on /active, recorded with its audit row and event. Every
+ * attempt past validation is audited, refused and failed ones too.
+ */
+@Injectable()
+export class TakeService {
+  private readonly holdMs: number;
+
+  constructor(
+    private readonly resolver: TargetResolver,
+    private readonly guard: RoutingGuard,
+    private readonly locks: InflightLocks,
+    private readonly engine: SwitchEngine,
+    private readonly recorder: RoutingRecorder,
+    private readonly state: ConnectionStateRepository,
+    config: AppConfig,
+  ) {
+    // Constraints, SDP, PATCH and /active, each with the device timeout, plus a margin.
+    this.holdMs = config.routing.deviceTimeoutMs * 4 + 5_000;
+  }
+
+  async take(actor: Actor, body: unknown, overrideReason?: string): Promise<TakeResult> {
+    const request = parseInput(TakeRequest, body, 'invalid_take');
+    return this.run(
+      actor,
+      'connection.take',
+      { receiver_id: request.receiver_id, sender_id: request.sender_id, legs: request.legs },
+      request.activation ?? IMMEDIATE,
+      request,
+      overrideReason,
+    );
+  }
+
+  async disconnect(actor: Actor, receiverId: string, overrideReason?: string): Promise<TakeResult> {
+    return this.run(actor, 'connection.disconnect', { receiver_id: receiverId, sender_id: null }, IMMEDIATE, { receiver_id: receiverId }, overrideReason);
+  }
+
+  private async run(
+    actor: Actor,
+    action: string,
+    item: { receiver_id: string; sender_id: string | null; legs?: 'primary' | 'secondary' },
+    activation: Activation,
+    request: unknown,
+    overrideReason?: string,
+  ): Promise<TakeResult> {
+    const started = performance.now();
+    const audit = (entry: Partial<AuditEntry> & Pick<AuditEntry, 'outcome'>): AuditEntry => ({
+      action,
+      actor,
+      receiver_id: item.receiver_id,
+      sender_id: item.sender_id,
+      request,
+      duration_ms: performance.now() - started,
+      ...entry,
+    });
+    const refuse = async (error: DomainError, outcome: 'refused' | 'failed'): Promise<never> => {
+      await this.recorder.record([], [audit({ outcome, error: errorSummary(error) })]);
+      throw error;
+    };
+
+    const [resolved] = await this.resolver.resolve([item]);
+    if (resolved instanceof DomainError) return refuse(resolved, 'refused');
+    const target: RoutingTarget = resolved;
+    const [verdict] = await this.guard.check(actor, [target], overrideReason);
+    if (!verdict.allowed) return refuse(verdict.error, 'refused');
+    const overrideNote = verdict.overrides.length > 0 ? verdict.overrides.map((o) => `${o.kind} ${o.name}: ${o.reason}`).join('; ') : undefined;
+
+    return this.locks.around([item.receiver_id], this.holdMs, async () => {
+      let plan;
+      try {
+        plan = await this.engine.plan(target, activation);
+      } catch (err) {
+        if (err instanceof DomainError) return refuse(err, err.kind === 'conflict' ? 'refused' : 'failed');
+        throw err;
+      }
+      const outcome = await this.engine.single({ target, plan });
+      const base = { request: plan.patch, device_answer: outcome.device_answer, override_reason: overrideNote };
+      if (outcome.state === 'failed') {
+        await this.recorder.record([], [audit({ ...base, outcome: 'failed', active: outcome.active, error: errorSummary(outcome.error!) })]);
+        throw outcome.error!;
+      }
+      const result = {
+        receiver_id: item.receiver_id,
+        sender_id: item.sender_id,
+        overrides: verdict.overrides,
+        device_ms: Math.round(outcome.device_ms),
+      };
+      if (outcome.state === 'scheduled') {
+        const at = activationInstant(activation);
+        const schedule = await this.recorder.persist(async (sql) => {
+          const saved = await this.state.addDeviceSchedule(sql, {
+            receiver_id: item.receiver_id,
+            sender_id: item.sender_id,
+            mode: activation.mode,
+            requested_time: activation.requested_time!,
+            activation_time: formatTai(at),
+            activation_at: taiToDate(at),
+            expected: plan.expected,
+            created_by: actor,
+          });
+          await this.recorder.recordIn(sql, [], [audit({ ...base, outcome: 'scheduled' })], actor);
+          return saved;
+        });
+        return {
+          ...result,
+          state: 'scheduled',
+          activation: { ...activation, activation_time: formatTai(at) },
+          schedule_id: schedule.id,
+          duration_ms: Math.round(performance.now() - started),
+        };
+      }
+      await this.recorder.record(
+        [{ receiverId: item.receiver_id, active: outcome.active! }],
+        [audit({ ...base, outcome: 'succeeded', active: outcome.active })],
+        actor,
+      );
+      const active = outcome.active!;
+      return {
+        ...result,
+        state: 'activated',
+        active,
+        activation: { ...activation, activation_time: (active.activation as { activation_time?: string } | undefined)?.activation_time },
+        duration_ms: Math.round(performance.now() - started),
+      };
+    });
+  }
+}

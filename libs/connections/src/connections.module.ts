@@ -1,0 +1,65 @@
+import { Module } from '@nestjs/common';
+import { EventsModule } from '#events';
+import { RegistryModule } from '#registry';
+import { ConnectionsController } from './api/connections.controller.js';
+import { RoutingController } from './api/routing.controller.js';
+import { SalvosController } from './api/salvos.controller.js';
+import { SchedulesController } from './api/schedules.controller.js';
+import { GuardAdmin } from './application/guard-admin.service.js';
+import { IdempotencyService } from './application/idempotency.service.js';
+import { InflightLocks } from './application/inflight-locks.js';
+import { LiveStateService } from './application/live-state.service.js';
+import { NamedSalvos } from './application/named-salvos.service.js';
+import { RoutingAuditService } from './application/routing-audit.service.js';
+import { RoutingGuard } from './application/routing-guard.js';
+import { RoutingRecorder } from './application/routing-recorder.js';
+import { RoutingScheduler } from './application/routing-scheduler.service.js';
+import { SalvoService } from './application/salvo.service.js';
+import { SchedulesService } from './application/schedules.service.js';
+import { SwitchEngine } from './application/switch-engine.js';
+import { TakeService } from './application/take.service.js';
+import { TargetResolver } from './application/target-resolver.js';
+import { AuditRepository } from './infra/audit.repository.js';
+import { ConnectionStateRepository } from './infra/connection-state.repository.js';
+import { DeviceGateway } from './infra/device-gateway.js';
+import { GuardRepository } from './infra/guard.repository.js';
+import { IdempotencyRepository } from './infra/idempotency.repository.js';
+import { InflightRepository } from './infra/inflight.repository.js';
+import { SalvoRepository } from './infra/salvo.repository.js';
+import { Routing1764201600500 } from './migrations/1764201600500-routing.js';
+
+export const CONNECTIONS_MIGRATIONS = [Routing1764201600500];
+
+/**
+ * Routing with IS-05: takes, disconnects, salvos, schedules (on devices and in the controller), live
+ * connection state and tally, locks and policies, the per-receiver claim, audit and idempotency.
+ */
+@Module({
+  imports: [EventsModule, RegistryModule],
+  controllers: [ConnectionsController, SalvosController, SchedulesController, RoutingController],
+  providers: [
+    AuditRepository,
+    ConnectionStateRepository,
+    DeviceGateway,
+    GuardRepository,
+    IdempotencyRepository,
+    InflightRepository,
+    SalvoRepository,
+    TargetResolver,
+    RoutingGuard,
+    InflightLocks,
+    RoutingRecorder,
+    SwitchEngine,
+    TakeService,
+    SalvoService,
+    NamedSalvos,
+    SchedulesService,
+    RoutingScheduler,
+    LiveStateService,
+    GuardAdmin,
+    IdempotencyService,
+    RoutingAuditService,
+  ],
+  exports: [LiveStateService],
+})
+export class ConnectionsModule {}

@@ -1,0 +1,28 @@
+import type { NewEvent } from '#events';
+
+/** A receiver's connection as the API and MQTT show it. */
+export interface ReceiverState {
+  receiver_id: string;
+  sender_id: string | null;
+  master_enable: boolean;
+  /** Who last told us: our own verified /active, or the registry's `subscription` (changes made elsewhere). */
+  source: 'controller' | 'registry';
+  since: string;
+}
+
+export function receiverStateEvent(state: ReceiverState, actor?: NewEvent['actor']): NewEvent {
+  return {
+    type: 'receiver.state.changed',
+    subject: { kind: 'receiver', id: state.receiver_id },
+    topic: `receiver/${state.receiver_id}`,
+    retained: true,
+    payload: { ...state },
+    ...(actor ? { actor } : {}),
+  };
+}
+
+/** IS-04 version (TAI secs:nanos) as a wall-clock time, to compare with our own verification times. */
+export function versionTime(version: string): Date {
+  const [secs, nanos] = version.split(':');
+  return new Date((Number(secs) - 37) * 1000 + Math.floor(Number(nanos ?? 0) / 1e6));
+}
