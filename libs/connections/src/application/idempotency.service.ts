@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '#common';
+import { DomainError, INSTANCE_ID } from '#common';
 import { DatabaseService } from '#database';
 import { IdempotencyRepository } from '../infra/idempotency.repository.js';
 import { RoutingRecorder } from './routing-recorder.js';
@@ -14,6 +14,9 @@ export interface StoredAnswer<T = unknown> {
 
 const KEY = /^[\x21-\x7e]{1,200}$/;
 
+/** Refusals that a retry would meet again are kept as the answer; device and database failures are not. */
+const KEPT_ERRORS: Partial<Record<string, number>> = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409, locked: 423 };
+
 /**
  * `Idempotency-Key`: the first request with a key acts and its answer is stored (in the database, so every
  * replica and a promoted primary know it); a retry with the same key and body gets that answer without
@@ -22,6 +25,9 @@ const KEY = /^[\x21-\x7e]{1,200}$/;
  */
 @Injectable()
 export class IdempotencyService {
+  /** Keys this replica is acting on right now. */
+  private readonly running = new Set<string>();
+
   constructor(
     private readonly db: DatabaseService,
     private readonly repository: IdempotencyRepository,
@@ -43,28 +49,46 @@ export class IdempotencyService {
     const hash = createHash('sha256')
       .update(JSON.stringify(request ?? null))
       .digest('hex');
-    const found = await this.db.write((sql) => this.repository.claim(sql, owner, key, route, hash));
-    if (found.state !== 'new') {
-      if (!found.sameRequest) throw new DomainError('conflict', 'idempotency_key_reused', 'Idempotency-Key was used for a different request');
-      if (found.state === 'pending')
-        throw new DomainError('conflict', 'idempotency_in_progress', 'The first request with this Idempotency-Key is still running', { retryAfterSeconds: 1 });
-      return { status: found.status, body: found.body as T, replayed: true };
+    const runningKey = `${owner}\u0000${key}`;
+    if (this.running.has(runningKey)) throw inProgress();
+    // Marked before the claim, so two requests with one key on this replica never both act.
+    this.running.add(runningKey);
+    try {
+      const found = await this.db.write((sql) => this.repository.claim(sql, owner, key, route, hash, INSTANCE_ID));
+      if (found.state !== 'new') {
+        if (!found.sameRequest) throw new DomainError('conflict', 'idempotency_key_reused', 'Idempotency-Key was used for a different request');
+        if (found.state === 'done') return { status: found.status, body: found.body as T, replayed: true };
+        // Pending, ours, and not running here: the claim committed but its answer was lost (a failover), so nothing acted.
+        const reclaimed = found.holder === INSTANCE_ID && (await this.db.write((sql) => this.repository.reclaim(sql, owner, key, INSTANCE_ID)));
+        if (!reclaimed) throw inProgress();
+      }
+      return { ...(await this.act(owner, key, work)), replayed: false };
+    } finally {
+      this.running.delete(runningKey);
     }
+  }
+
+  /** Runs the request and keeps its answer, or forgets the key when the answer invites a retry. */
+  private async act<T>(owner: string, key: string, work: () => Promise<{ status: number; body: T }>): Promise<{ status: number; body: T }> {
     try {
       const answer = await work();
       await this.recorder.persist((sql) => this.repository.complete(sql, owner, key, answer.status, answer.body));
-      return { ...answer, replayed: false };
+      return answer;
     } catch (err) {
-      if (err instanceof DomainError && !['unavailable', 'bad_gateway', 'gateway_timeout'].includes(err.kind)) {
-        const status = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409, locked: 423 }[err.kind as string];
-        if (status) {
-          const body = { statusCode: status, error: err.code, message: err.message, ...err.details.extra };
-          await this.recorder.persist((sql) => this.repository.complete(sql, owner, key, status, body)).catch(() => undefined);
-        } else await this.db.write((sql) => this.repository.forget(sql, owner, key)).catch(() => undefined);
+      // A refusal with Retry-After (receiver busy) is transient: the retry should act.
+      const status = err instanceof DomainError && err.details.retryAfterSeconds === undefined ? KEPT_ERRORS[err.kind] : undefined;
+      if (status !== undefined) {
+        const error = err as DomainError;
+        const body = { statusCode: status, error: error.code, message: error.message, ...error.details.extra };
+        await this.recorder.persist((sql) => this.repository.complete(sql, owner, key, status, body)).catch(() => undefined);
       } else {
         await this.db.write((sql) => this.repository.forget(sql, owner, key)).catch(() => undefined);
       }
       throw err;
     }
   }
+}
+
+function inProgress(): DomainError {
+  return new DomainError('conflict', 'idempotency_in_progress', 'The first request with this Idempotency-Key is still running', { retryAfterSeconds: 1 });
 }

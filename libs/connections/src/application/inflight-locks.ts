@@ -10,6 +10,9 @@ import { InflightRepository } from '../infra/inflight.repository.js';
  * primary, all or nothing for a salvo. A second request waits up to RECEIVER_LOCK_WAIT_MS, then gets
  * 409. The claim expires by itself if its replica dies mid-take.
  */
+/** How long a claim's release keeps trying while the database is away. */
+const RELEASE_FOR_MS = 10_000;
+
 @Injectable()
 export class InflightLocks {
   private readonly logger = new Logger(InflightLocks.name);
@@ -43,12 +46,23 @@ export class InflightLocks {
     try {
       return await work();
     } finally {
-      await this.db
-        .write((sql) => this.repository.release(sql, token))
-        .catch((err: Error) => {
-          // The claim expires by itself; until then this receiver waits.
-          this.logger.warn({ err: err.message, receivers: receiverIds.length }, 'could not release a receiver claim');
-        });
+      await this.release(token, receiverIds.length);
+    }
+  }
+
+  /** Through a failover too: a claim left behind would hold the receiver until it expires. */
+  private async release(token: string, receivers: number): Promise<void> {
+    const deadline = Date.now() + RELEASE_FOR_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.write((sql) => this.repository.release(sql, token));
+      } catch (err) {
+        if (Date.now() > deadline) {
+          this.logger.warn({ err: (err as Error).message, receivers }, 'could not release a receiver claim: it expires by itself');
+          return;
+        }
+        await sleep(Math.min(1_000, 100 * attempt));
+      }
     }
   }
 }

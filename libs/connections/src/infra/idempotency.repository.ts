@@ -1,29 +1,44 @@
 import { Injectable } from '@nestjs/common';
 import type { Sql } from '#database';
 
-export type KeyState = { state: 'new' } | { state: 'pending'; sameRequest: boolean } | { state: 'done'; sameRequest: boolean; status: number; body: unknown };
+export type KeyState =
+  { state: 'new' } | { state: 'pending'; sameRequest: boolean; holder: string } | { state: 'done'; sameRequest: boolean; status: number; body: unknown };
 
-/** Pending rows older than this belong to a replica that died mid-request: the key may be used again. */
-const ABANDONED_AFTER_SECONDS = 120;
+/**
+ * A pending row older than this was left by a replica that died mid-request, or whose commit was cut by a
+ * failover: the key may be used again. Longer than any take can last (its receiver claim expires too).
+ */
+const ABANDONED_AFTER_SECONDS = 30;
 
 @Injectable()
 export class IdempotencyRepository {
   /** Claims the key for this request, or reports who has it. */
-  async claim(sql: Sql, owner: string, key: string, route: string, hash: string): Promise<KeyState> {
+  async claim(sql: Sql, owner: string, key: string, route: string, hash: string, holder: string): Promise<KeyState> {
     const inserted = await sql.query(
-      `INSERT INTO idempotency_keys (owner, key, route, request_hash, state) VALUES ($1, $2, $3, $4, 'pending')
-       ON CONFLICT (owner, key) DO UPDATE SET route = EXCLUDED.route, request_hash = EXCLUDED.request_hash, created_at = now()
+      `INSERT INTO idempotency_keys (owner, key, route, request_hash, state, holder) VALUES ($1, $2, $3, $4, 'pending', $5)
+       ON CONFLICT (owner, key) DO UPDATE SET route = EXCLUDED.route, request_hash = EXCLUDED.request_hash, holder = EXCLUDED.holder, created_at = now()
        WHERE idempotency_keys.state = 'pending' AND idempotency_keys.created_at < now() - make_interval(secs => ${ABANDONED_AFTER_SECONDS})
        RETURNING key`,
-      [owner, key, route, hash],
+      [owner, key, route, hash, holder],
     );
     if (inserted.length > 0) return { state: 'new' };
-    const [row] = await sql.query<{ state: string; request_hash: string; route: string; status: number | null; body: unknown }>(
-      'SELECT state, request_hash, route, status, body FROM idempotency_keys WHERE owner = $1 AND key = $2',
+    const [row] = await sql.query<{ state: string; request_hash: string; route: string; status: number | null; body: unknown; holder: string }>(
+      'SELECT state, request_hash, route, status, body, holder FROM idempotency_keys WHERE owner = $1 AND key = $2',
       [owner, key],
     );
     const sameRequest = row.request_hash === hash && row.route === route;
-    return row.state === 'done' ? { state: 'done', sameRequest, status: row.status!, body: row.body } : { state: 'pending', sameRequest };
+    return row.state === 'done' ? { state: 'done', sameRequest, status: row.status!, body: row.body } : { state: 'pending', sameRequest, holder: row.holder };
+  }
+
+  /** Takes over a pending key this replica holds but no longer runs (its first claim's answer was lost). */
+  async reclaim(sql: Sql, owner: string, key: string, holder: string): Promise<boolean> {
+    return (
+      (await sql.execute(`UPDATE idempotency_keys SET created_at = now() WHERE owner = $1 AND key = $2 AND state = 'pending' AND holder = $3`, [
+        owner,
+        key,
+        holder,
+      ])) === 1
+    );
   }
 
   async complete(sql: Sql, owner: string, key: string, status: number, body: unknown): Promise<void> {

@@ -71,6 +71,8 @@ export class Routing1764201600500 implements MigrationInterface {
         route         text NOT NULL,
         request_hash  text NOT NULL,
         state         text NOT NULL CHECK (state IN ('pending', 'done')),
+        -- The replica running the first request, while pending.
+        holder        text NOT NULL,
         status        integer,
         body          jsonb,
         created_at    timestamptz NOT NULL DEFAULT now(),
