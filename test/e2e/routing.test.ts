@@ -201,6 +201,29 @@ describe('routing (IS-05) against the simulated facility', () => {
     for (const r of [...onA, ...onB]) expect(deviceActive(r.node, r.id)).toMatchObject({ sender_id: sender.id, master_enable: true });
   });
 
+  it('synchronises a salvo across devices: one absolute activation time for all, verified after it', async () => {
+    const sender = endpoints.sender('video', 1);
+    const freeVideo = (node: (typeof facility.nodes)[number]) => endpoints.receivers().filter((r) => r.node === node && r.kind === 'video' && !taken.has(r.id));
+    const picked = facility.nodes
+      .filter((node) => freeVideo(node).length > 0)
+      .slice(0, 3)
+      .map((node) => freeVideo(node)[0]);
+    for (const r of picked) taken.add(r.id);
+    const sentAt = taiNowNanos();
+    const answer = await operator.post('/api/salvos', { connections: picked.map((r) => ({ receiver_id: r.id, sender_id: sender.id })), synchronised: true });
+    expect(answer.status).toBe(200);
+    expect(answer.body.items.map((i: { state: string }) => i.state)).toEqual(picked.map(() => 'activated'));
+    const requested = parseTai(answer.body.activation.requested_time)!;
+    expect(answer.body.activation.mode).toBe('activate_scheduled_absolute');
+    expect(Number(requested - sentAt) / 1e6).toBeGreaterThanOrEqual(900);
+    for (const r of picked) {
+      const [bulk] = r.node.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/bulk/receivers'));
+      expect((bulk.body as Array<{ params: { activation: unknown } }>)[0].params.activation).toEqual(answer.body.activation);
+      const activatedAt = parseTai(String(r.node.model.receivers.find((m) => m.resource.id === r.id)!.resource.version))!;
+      expect(Math.abs(Number(activatedAt - requested) / 1e6)).toBeLessThan(100);
+    }
+  });
+
   it('rolls a salvo back when one receiver fails: every receiver ends as it was', async () => {
     const first = endpoints.sender('video', 1);
     const second = endpoints.sender('video', 1, [first.id]);

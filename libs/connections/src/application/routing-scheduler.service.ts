@@ -6,6 +6,7 @@ import type { Actor } from '../domain/actor.js';
 import { activeMismatches, type ConnectionPlan } from '../domain/connection-plan.js';
 import { ConnectionStateRepository, type DeviceSchedule } from '../infra/connection-state.repository.js';
 import { DeviceGateway } from '../infra/device-gateway.js';
+import { IdempotencyRepository } from '../infra/idempotency.repository.js';
 import { SalvoRepository, type ControllerSchedule } from '../infra/salvo.repository.js';
 import { RoutingRecorder } from './routing-recorder.js';
 import { SalvoService } from './salvo.service.js';
@@ -15,6 +16,9 @@ export const ROUTING_SCHEDULER_LEASE = 'routing-scheduler';
 
 /** How often the holder looks for due work; a schedule fires at most this late (plus the salvo itself). */
 const TICK_MS = 100;
+/** Idempotency keys are kept a day: retries come within minutes, a day covers any client's patience. */
+const IDEMPOTENCY_KEEP_SECONDS = 86_400;
+const PRUNE_EVERY_MS = 10 * 60_000;
 /** A device-side activation is checked on /active this long after its time. */
 const VERIFY_AFTER_MS = 500;
 
@@ -23,7 +27,8 @@ const VERIFY_AFTER_MS = 500;
  * - controller-side schedules: each is claimed in a committed UPDATE before it fires, so it fires once
  *   even with several replicas and after a takeover; one missed for longer than SCHEDULE_MISSED_WINDOW
  *   is marked missed; one a dead holder had claimed is marked interrupted, never fired twice;
- * - device-side scheduled activations: verified on /active once their time has passed.
+ * - device-side scheduled activations: verified on /active once their time has passed;
+ * - idempotency keys older than a day are pruned.
  */
 @Injectable()
 export class RoutingScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -40,6 +45,7 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnApplicationSh
     private readonly resolver: TargetResolver,
     private readonly devices: DeviceGateway,
     private readonly recorder: RoutingRecorder,
+    private readonly idempotency: IdempotencyRepository,
     private readonly config: AppConfig,
   ) {}
 
@@ -69,12 +75,17 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnApplicationSh
       this.logger.warn({ err: (err as Error).message }, 'could not check for interrupted schedules');
     }
     let lastVerify = 0;
+    let lastPrune = 0;
     while (this.running && this.leases.isHeld(ROUTING_SCHEDULER_LEASE)) {
       try {
         await this.fireDue();
         if (Date.now() - lastVerify >= 250) {
           lastVerify = Date.now();
           await this.verifyDeviceSchedules();
+        }
+        if (Date.now() - lastPrune >= PRUNE_EVERY_MS) {
+          lastPrune = Date.now();
+          await this.db.write((sql) => this.idempotency.prune(sql, IDEMPOTENCY_KEEP_SECONDS));
         }
       } catch (err) {
         this.logger.warn({ err: (err as Error).message }, 'scheduler tick failed; retrying');
