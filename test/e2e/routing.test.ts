@@ -473,4 +473,25 @@ describe('routing (IS-05) against the simulated facility', () => {
     expect((await operator.post('/api/schedules', { salvo: 'no-such', fire_at: new Date(Date.now() + 60_000).toISOString() })).status).toBe(404);
     expect((await operator.delete('/api/salvos/saved/evening-news')).status).toBe(204);
   });
+
+  it('pages the audit trail newest first, without gaps or repeats across pages', async () => {
+    const receiver = endpoints.receiver('audio', 1, taken);
+    for (let i = 0; i < 60; i++) {
+      expect((await operator.put(`/api/connections/${receiver.id}/lock`, { reason: `check ${i}` })).status).toBe(200);
+      expect((await operator.delete(`/api/connections/${receiver.id}/lock`)).status).toBe(204);
+    }
+    const all = (await admin.get('/api/audit?limit=1000')).body.items as Array<{ id: string }>;
+    expect(all.length).toBeGreaterThan(120);
+    const paged: string[] = [];
+    for (let before = ''; ;) {
+      const page = (await admin.get(`/api/audit?limit=7${before}`)).body as { items: Array<{ id: string }>; next_before?: string };
+      paged.push(...page.items.map((i) => i.id));
+      if (!page.next_before) break;
+      before = `&before=${page.next_before}`;
+    }
+    expect(paged).toEqual(all.map((i) => i.id));
+    expect(paged.map(Number)).toEqual([...paged.map(Number)].sort((a, b) => b - a));
+    expect((await admin.get('/api/audit?limit=0')).body.fields[0].field).toBe('limit');
+    expect((await admin.get('/api/audit?colour=red')).status).toBe(400);
+  });
 });

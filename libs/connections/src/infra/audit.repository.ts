@@ -83,7 +83,7 @@ export class AuditRepository {
     return sql.query<AuditRecord>(
       `SELECT id::text, at, action, outcome, actor, request_id, replica, receiver_id, sender_id, salvo_id, override_reason,
               request, device_answer, active, error, duration_ms
-       FROM routing_audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
+       FROM routing_audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY routing_audit.id DESC LIMIT $${params.length}`,
       params,
     );
   }

@@ -113,10 +113,4 @@ export class SalvoRepository {
       [holder],
     );
   }
-
-  /** The next pending fire time, so the scheduler can sleep until it. */
-  async nextFireAt(sql: Sql): Promise<Date | undefined> {
-    const [row] = await sql.query<{ fire_at: Date }>(`SELECT fire_at FROM controller_schedules WHERE state = 'pending' ORDER BY fire_at LIMIT 1`);
-    return row?.fire_at;
-  }
 }
