@@ -50,7 +50,11 @@ export async function createControllerApp(config: AppConfig, logger: Pino, optio
     if (request.url.startsWith('/api/health')) httpLogger.debug(entry, 'request');
     else httpLogger.info(entry, 'request');
   });
-  if (config.corsOrigins) app.enableCors({ origin: config.corsOrigins === '*' ? true : config.corsOrigins, exposedHeaders: ['x-request-id', 'retry-after'] });
+  if (config.corsOrigins)
+    app.enableCors({
+      origin: config.corsOrigins === '*' ? true : config.corsOrigins,
+      exposedHeaders: ['x-request-id', 'retry-after', 'idempotent-replayed', 'x-total-count', 'x-next-cursor'],
+    });
 
   const document = SwaggerModule.createDocument(
     app,
