@@ -6,7 +6,7 @@ import { TEST_ADMIN, TEST_JWT_SECRET } from '../support/controller.js';
 import { ControllerProcess } from '../support/controller-process.js';
 import { eventually } from '../support/eventually.js';
 import { createDatabase, removeDir, scratchDir, startPrimary, urlOf } from '../support/pg-cluster.js';
-import { FacilityEndpoints } from '../support/routing-fixtures.js';
+import { FacilityEndpoints, waitForFacility } from '../support/routing-fixtures.js';
 
 const SCHEDULER_LEASE = 'routing-scheduler';
 
@@ -38,10 +38,7 @@ describe('routing across replicas', () => {
     for (let i = 0; i < 2; i++) replicas.push(await (await ControllerProcess.spawn(env)).ready());
     for (const replica of replicas) admins.push(await replica.api.loginAs(TEST_ADMIN.username, TEST_ADMIN.password));
     await admins[0].put('/api/registry/config', [{ name: 'R', query_url: facility.registries[0].url, enabled: true }]);
-    const count = endpoints.receivers().length;
-    await eventually(async () => {
-      for (const admin of admins) expect(((await admin.get('/api/connections')).body as unknown[]).length).toBe(count);
-    }, 20_000);
+    for (const admin of admins) await waitForFacility(admin, facility);
   });
 
   afterAll(async () => {

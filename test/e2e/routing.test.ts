@@ -7,7 +7,7 @@ import { EventSchemas } from '../support/event-schemas.js';
 import { eventually } from '../support/eventually.js';
 import { newUser } from '../factories/user.factory.js';
 import { createDatabase, removeDir, scratchDir, startPrimary, urlOf } from '../support/pg-cluster.js';
-import { FacilityEndpoints } from '../support/routing-fixtures.js';
+import { FacilityEndpoints, waitForFacility } from '../support/routing-fixtures.js';
 
 const requestsFor = FacilityEndpoints.requestsFor;
 
@@ -48,8 +48,7 @@ describe('routing (IS-05) against the simulated facility', () => {
     };
     [operator, otherOperator, engineer] = [await login('operator'), await login('operator'), await login('engineer')];
     expect((await admin.put('/api/registry/config', [{ name: 'R0', query_url: facility.registries[0].url, enabled: true }])).status).toBe(200);
-    const receiverCount = endpoints.receivers().length;
-    await eventually(async () => expect(((await admin.get('/api/connections')).body as unknown[]).length).toBe(receiverCount), 15_000);
+    await waitForFacility(admin, facility);
   });
 
   afterAll(async () => {

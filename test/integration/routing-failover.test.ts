@@ -5,7 +5,7 @@ import type { ApiClient } from '../support/api-client.js';
 import { startController, TEST_ADMIN, type RunningController } from '../support/controller.js';
 import { eventually } from '../support/eventually.js';
 import { createDatabase, removeDir, scratchDir, startPrimary, startReplica, urlOf } from '../support/pg-cluster.js';
-import { FacilityEndpoints, type PickedReceiver } from '../support/routing-fixtures.js';
+import { FacilityEndpoints, waitForFacility, type PickedReceiver } from '../support/routing-fixtures.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
 interface TakeRecord {
@@ -41,7 +41,7 @@ describe('idempotent takes through a database failover', () => {
     controller = await startController({ DATABASE_URL: urlOf(proxy.port, 'app', 'connect_timeout=2'), DEVICE_TIMEOUT_MS: '1000' });
     admin = await controller.api.loginAs(TEST_ADMIN.username, TEST_ADMIN.password);
     await admin.put('/api/registry/config', [{ name: 'R', query_url: facility.registries[0].url, enabled: true }]);
-    await eventually(async () => expect(((await admin.get('/api/connections')).body as unknown[]).length).toBe(10), 15_000);
+    await waitForFacility(admin, facility);
   });
 
   afterAll(async () => {

@@ -1,4 +1,7 @@
+import { expect } from '@jest/globals';
 import type { Facility, SimulatedNode } from '../../apps/simulator/src/index.js';
+import type { ApiClient } from './api-client.js';
+import { eventually } from './eventually.js';
 
 export interface PickedSender {
   id: string;
@@ -51,4 +54,17 @@ export class FacilityEndpoints {
         (!method || r.method === method),
     );
   }
+}
+
+/** Until the controller's merged view holds every device, flow, sender and receiver of the facility. */
+export async function waitForFacility(api: ApiClient, facility: Facility, timeoutMs = 30_000): Promise<void> {
+  const expected = {
+    devices: facility.nodes.length,
+    flows: facility.nodes.reduce((n, node) => n + node.model.senders.length, 0),
+    senders: facility.nodes.reduce((n, node) => n + node.model.senders.length, 0),
+    receivers: facility.nodes.reduce((n, node) => n + node.model.receivers.length, 0),
+  };
+  await eventually(async () => {
+    for (const [type, count] of Object.entries(expected)) expect(((await api.get(`/api/nmos/${type}?limit=1000`)).body as unknown[]).length).toBe(count);
+  }, timeoutMs);
 }

@@ -6,6 +6,7 @@ import type { Actor } from '../domain/actor.js';
 import { absoluteIn, activationInstant, IMMEDIATE, type Activation } from '../domain/activation.js';
 import { planRestore, type ConnectionPlan } from '../domain/connection-plan.js';
 import { errorSummary } from '../domain/device-errors.js';
+import { mapLimit } from '../domain/map-limit.js';
 import type { SalvoRequest } from '../domain/requests.js';
 import type { ParsedSdp } from '../domain/sdp.js';
 import { formatTai, taiNowNanos, taiToDate } from '../domain/tai.js';
@@ -105,7 +106,9 @@ export class SalvoService {
         // Plans need the device (constraints) and the sender (SDP): prepared before the activation time is set.
         const sdpCache = new Map<string, Promise<ParsedSdp>>();
         const placeholder = request.synchronised ? absoluteIn(0) : activation;
-        const plans = await Promise.all(targets.map((target) => this.engine.plan(target, placeholder, sdpCache).catch((err: unknown) => err)));
+        const plans = await mapLimit(targets, this.config.routing.salvoDeviceConcurrency * 4, (target) =>
+          this.engine.plan(target, placeholder, sdpCache).catch((err: unknown) => err),
+        );
         const ready: Array<{ index: number; item: SwitchItem; previous?: Record<string, unknown> }> = [];
         allowed.forEach((a, k) => {
           const plan = plans[k];
