@@ -14,10 +14,10 @@ import { loadConfig } from '#config';
 import { DatabaseService } from '#database';
 import { EventsService } from '#events';
 import { createControllerApp } from '../apps/controller/src/create-app.js';
+import { percentile } from './bench-kit.js';
 
 const BROKER = process.env.MQTT_BROKER_URL ?? 'mqtt://127.0.0.1:1883';
 const PREFIX = `nmos-control-bench/${process.pid}`;
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'nmc-evbench-'));

@@ -4,40 +4,19 @@
  * time to the first full sync, change-to-visible latency, merged-view list throughput and p99, RSS.
  */
 import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { percentile, rssMb, startProcess } from './bench-kit.js';
 
 const PORT = 19_080 + Math.floor(Math.random() * 500);
 const ADMIN = { username: 'admin', password: 'bench-password-1' };
-
-function start(script: string, args: string[], env: Record<string, string>, ready: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [resolve(script), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((done, fail) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes(ready)) done(child);
-    });
-    child.once('exit', (code) => fail(new Error(`${script} exited with ${code}`)));
-  });
-}
-
-function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmRSS:'))!;
-  return Math.round(Number(line.split(/\s+/)[1]) / 1024);
-}
-
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'nmc-regbench-'));
   chmodSync(work, 0o755);
   const manifestFile = join(work, 'manifest.json');
-  const simulator = await start(
+  const simulator = await startProcess(
     'dist/apps/simulator/src/main.js',
     [
       '--registries',
@@ -59,7 +38,7 @@ async function main(): Promise<void> {
     'admin API',
   );
   const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
-  const controller = await start(
+  const controller = await startProcess(
     'dist/apps/controller/src/main.js',
     [],
     {

@@ -9,15 +9,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
+import { rssMb } from './bench-kit.js';
 
 const MAIN = resolve('dist/apps/simulator/src/main.js');
-
-function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmRSS:'))!;
-  return Math.round(Number(line.split(/\s+/)[1]) / 1024);
-}
 
 async function syncAll(queryUrl: string, resourcePath: string): Promise<{ ms: number; resources: number; messages: number }> {
   const started = performance.now();

@@ -1,20 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
-import { CurrentPrincipal, parseInput, RequireRole } from '#common';
+import { CurrentPrincipal, RequireRole } from '#common';
 import { GuardAdmin } from '../application/guard-admin.service.js';
-import { IdempotencyService } from '../application/idempotency.service.js';
 import { LiveStateService } from '../application/live-state.service.js';
-import { NamedSalvos } from '../application/named-salvos.service.js';
 import { RoutingAuditService, type AuditPage } from '../application/routing-audit.service.js';
-import { SalvoService, type SalvoResult } from '../application/salvo.service.js';
-import { SchedulesService } from '../application/schedules.service.js';
-import { SalvoRequest } from '../domain/requests.js';
 import type { StoredPolicy } from '../infra/guard.repository.js';
-import type { ControllerSchedule, NamedSalvo } from '../infra/salvo.repository.js';
-import { actorOf, idempotencyKeyOf, idempotencyOwner, overrideReasonOf } from './actor.js';
+import { actorOf } from './actor.js';
 
+/** Tally, routing policies and the routing audit trail. */
 @ApiTags('routing')
 @ApiBearerAuth()
 @Controller('api')

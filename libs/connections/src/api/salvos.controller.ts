@@ -1,18 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
 import { CurrentPrincipal, parseInput, RequireRole } from '#common';
-import { GuardAdmin } from '../application/guard-admin.service.js';
 import { IdempotencyService } from '../application/idempotency.service.js';
-import { LiveStateService } from '../application/live-state.service.js';
 import { NamedSalvos } from '../application/named-salvos.service.js';
-import { RoutingAuditService, type AuditPage } from '../application/routing-audit.service.js';
 import { SalvoService, type SalvoResult } from '../application/salvo.service.js';
-import { SchedulesService } from '../application/schedules.service.js';
 import { SalvoRequest } from '../domain/requests.js';
-import type { StoredPolicy } from '../infra/guard.repository.js';
-import type { ControllerSchedule, NamedSalvo } from '../infra/salvo.repository.js';
+import type { NamedSalvo } from '../infra/salvo.repository.js';
 import { actorOf, idempotencyKeyOf, idempotencyOwner, overrideReasonOf } from './actor.js';
 
 /** 200 when every item did what was asked; 207 when the per-item results must be read. */
@@ -20,6 +15,7 @@ function salvoStatus(result: SalvoResult): number {
   return result.outcome === 'succeeded' ? 200 : 207;
 }
 
+/** Salvos: fired now (ad hoc, or saved under a name) with per-item results. */
 @ApiTags('salvos')
 @ApiBearerAuth()
 @Controller('api/salvos')
