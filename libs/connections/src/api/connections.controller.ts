@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
 import { CurrentPrincipal, RequireRole } from '#common';
@@ -11,6 +11,7 @@ import { TakeService, type TakeResult } from '../application/take.service.js';
 import type { DeviceSchedule } from '../infra/connection-state.repository.js';
 import type { ReceiverLock } from '../infra/guard.repository.js';
 import { actorOf, idempotencyKeyOf, idempotencyOwner, overrideReasonOf } from './actor.js';
+import { LOCK_BODY, TAKE_BODY } from './request-docs.js';
 
 /** Takes, disconnects, live connection state, device-side schedules and receiver locks. */
 @ApiTags('connections')
@@ -61,6 +62,7 @@ export class ConnectionsController {
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiHeader({ name: 'X-Override-Reason', required: false, description: 'engineers pass policies, admins pass locks, with this reason' })
+  @ApiBody(TAKE_BODY)
   async take(
     @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
@@ -89,6 +91,7 @@ export class ConnectionsController {
   @Put(':receiver_id/lock')
   @RequireRole('operator')
   @ApiOperation({ summary: 'Lock (protect) a receiver: takes by anyone but you are refused (423) unless an admin overrides' })
+  @ApiBody(LOCK_BODY)
   lock(
     @Param('receiver_id') receiverId: string,
     @Body() body: unknown,

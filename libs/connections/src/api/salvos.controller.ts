@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
 import { CurrentPrincipal, parseInput, RequireRole } from '#common';
@@ -9,6 +9,7 @@ import { SalvoService, type SalvoResult } from '../application/salvo.service.js'
 import { SalvoRequest } from '../domain/requests.js';
 import type { NamedSalvo } from '../infra/salvo.repository.js';
 import { actorOf, idempotencyKeyOf, idempotencyOwner, overrideReasonOf } from './actor.js';
+import { SALVO_BODY, SAVED_SALVO_BODY } from './request-docs.js';
 
 /** 200 when every item did what was asked; 207 when the per-item results must be read. */
 function salvoStatus(result: SalvoResult): number {
@@ -34,6 +35,7 @@ export class SalvosController {
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiHeader({ name: 'X-Override-Reason', required: false })
+  @ApiBody(SALVO_BODY)
   async fire(
     @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
@@ -66,6 +68,7 @@ export class SalvosController {
   @Put('saved/:name')
   @RequireRole('operator')
   @ApiOperation({ summary: 'Save (create or replace) a named salvo' })
+  @ApiBody(SAVED_SALVO_BODY)
   save(@Param('name') name: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<NamedSalvo> {
     return this.named.save(actorOf(principal, request), name, body);
   }

@@ -1,11 +1,12 @@
 import { Body, Controller, Delete, Get, Param, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
 import { CurrentPrincipal, RequireRole } from '#common';
 import { SchedulesService } from '../application/schedules.service.js';
 import type { ControllerSchedule } from '../infra/salvo.repository.js';
 import { actorOf } from './actor.js';
+import { SCHEDULE_BODY } from './request-docs.js';
 
 /** Controller-side schedules: salvos the scheduler lease holder fires later. */
 @ApiTags('schedules')
@@ -23,6 +24,7 @@ export class SchedulesController {
   @Post()
   @RequireRole('operator')
   @ApiOperation({ summary: 'Fire a salvo later: {salvo: name | connections: [...], fire_at: ISO 8601 or TAI secs:nanos}' })
+  @ApiBody(SCHEDULE_BODY)
   create(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<ControllerSchedule> {
     return this.schedules.create(actorOf(principal, request), body);
   }

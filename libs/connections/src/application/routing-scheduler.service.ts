@@ -107,8 +107,9 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async fire(schedule: ControllerSchedule): Promise<void> {
+    // The schedule acts as the person who made it: their locks are theirs, their role's policies apply.
     const creator = schedule.created_by as Actor;
-    const actor: Actor = { kind: 'scheduler', id: schedule.id, name: `schedule ${schedule.id} by ${creator.name}`, role: creator.role };
+    const actor: Actor = { kind: creator.kind, id: creator.id, name: creator.name, role: creator.role, request_id: `schedule:${schedule.id}` };
     let state: 'fired' | 'failed' = 'failed';
     let result: unknown;
     try {

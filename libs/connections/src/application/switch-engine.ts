@@ -192,7 +192,7 @@ export class SwitchEngine {
     try {
       text = await this.devices.fetchText(href);
     } catch (err) {
-      throw deviceError(err, `(sender ${String(sender.id)} manifest)`);
+      throw deviceError(err, { sender: String(sender.id) });
     }
     try {
       return parseSdp(text);

@@ -2,7 +2,7 @@ import { hasAtLeast, type Role, type UserRole } from '#auth';
 
 /** Who asked (user or API token), from which request: kept with every audit row and event. */
 export interface Actor {
-  kind: 'user' | 'api_token' | 'scheduler';
+  kind: 'user' | 'api_token';
   id: string;
   name: string;
   role: Role;
