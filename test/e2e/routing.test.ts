@@ -449,6 +449,35 @@ describe('routing (IS-05) against the simulated facility', () => {
     expect((await otherOperator.post('/api/connections', body, { 'idempotency-key': 'take-42' })).headers.get('idempotent-replayed')).toBeNull();
   });
 
+  it('replays an idempotent salvo, disconnects within a salvo, and answers 409 when a receiver stays busy', async () => {
+    const sender = endpoints.sender('video', 1);
+    const [first, second] = [endpoints.receiver('video', 1, taken), endpoints.receiver('video', 2, taken)];
+    const body = { connections: [first, second].map((r) => ({ receiver_id: r.id, sender_id: sender.id })) };
+    const fired = await operator.post('/api/salvos', body, { 'idempotency-key': 'salvo-7' });
+    const again = await operator.post('/api/salvos', body, { 'idempotency-key': 'salvo-7' });
+    expect(fired.status).toBe(200);
+    expect(again.body).toEqual(fired.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    for (const r of [first, second]) expect(requestsFor(r.node, r.id, 'POST')).toHaveLength(1);
+
+    const off = await operator.post('/api/salvos', { connections: [{ receiver_id: second.id, sender_id: null }] });
+    expect(off.body.items[0]).toMatchObject({ state: 'activated', active: { master_enable: false, sender_id: null } });
+    expect(deviceActive(second.node, second.id).master_enable).toBe(false);
+
+    // Another replica holds the receiver (a claim row that is not ours): the take waits RECEIVER_LOCK_WAIT_MS, then 409.
+    await pg.query(
+      `INSERT INTO receiver_inflight (receiver_id, token, holder, expires_at) VALUES ($1, 'elsewhere', 'other-replica', now() + interval '1 minute')`,
+      [first.id],
+      'app',
+    );
+    const busy = await operator.post('/api/connections', { receiver_id: first.id, sender_id: sender.id });
+    expect(busy.status).toBe(409);
+    expect(busy.body.error).toBe('receiver_busy');
+    expect(busy.headers.get('retry-after')).toBe('1');
+    await pg.query('DELETE FROM receiver_inflight WHERE token = $1', ['elsewhere'], 'app');
+    expect((await operator.post('/api/connections', { receiver_id: first.id, sender_id: sender.id })).status).toBe(200);
+  });
+
   it('saves named salvos, fires them by name, and fires controller-side schedules once', async () => {
     const sender = endpoints.sender('video', 1);
     const receiver = endpoints.receiver('video', 1, taken);
