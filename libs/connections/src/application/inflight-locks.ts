@@ -2,17 +2,40 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, INSTANCE_ID, sleep } from '#common';
 import { AppConfig } from '#config';
-import { DatabaseService } from '#database';
+import { DatabaseService, type Sql } from '#database';
 import { InflightRepository } from '../infra/inflight.repository.js';
+
+/** How long a claim's release keeps trying while the database is away. */
+const RELEASE_FOR_MS = 10_000;
+
+/** Receivers claimed while a take runs. */
+export class ReceiverClaim {
+  private releasedWithRecord = false;
+
+  constructor(
+    readonly token: string,
+    private readonly repository: InflightRepository,
+  ) {}
+
+  /** Releases inside the transaction that records the take (one commit fewer); call `recorded()` once it committed. */
+  releaseIn(sql: Sql): Promise<void> {
+    return this.repository.release(sql, this.token);
+  }
+
+  recorded(): void {
+    this.releasedWithRecord = true;
+  }
+
+  get released(): boolean {
+    return this.releasedWithRecord;
+  }
+}
 
 /**
  * Never two takes in flight on one receiver from any of our replicas: a claim row per receiver on the
  * primary, all or nothing for a salvo. A second request waits up to RECEIVER_LOCK_WAIT_MS, then gets
  * 409. The claim expires by itself if its replica dies mid-take.
  */
-/** How long a claim's release keeps trying while the database is away. */
-const RELEASE_FOR_MS = 10_000;
-
 @Injectable()
 export class InflightLocks {
   private readonly logger = new Logger(InflightLocks.name);
@@ -26,7 +49,7 @@ export class InflightLocks {
     this.waitMs = config.routing.receiverLockWaitMs;
   }
 
-  async around<T>(receiverIds: string[], holdMs: number, work: () => Promise<T>): Promise<T> {
+  async around<T>(receiverIds: string[], holdMs: number, work: (claim: ReceiverClaim) => Promise<T>): Promise<T> {
     const token = randomUUID();
     const deadline = Date.now() + this.waitMs;
     for (let attempt = 0; ; attempt++) {
@@ -43,10 +66,11 @@ export class InflightLocks {
       }
       await sleep(Math.min(200, 20 * 2 ** Math.min(attempt, 4)) * (0.5 + Math.random() / 2));
     }
+    const claim = new ReceiverClaim(token, this.repository);
     try {
-      return await work();
+      return await work(claim);
     } finally {
-      await this.release(token, receiverIds.length);
+      if (!claim.released) await this.release(token, receiverIds.length);
     }
   }
 

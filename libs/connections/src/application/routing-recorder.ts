@@ -6,6 +6,7 @@ import { eventActor, type Actor } from '../domain/actor.js';
 import { receiverStateEvent } from '../domain/receiver-state.js';
 import { AuditRepository, type AuditEntry } from '../infra/audit.repository.js';
 import { ConnectionStateRepository } from '../infra/connection-state.repository.js';
+import type { ReceiverClaim } from './inflight-locks.js';
 
 type Verified = { receiverId: string; active: Record<string, unknown> };
 
@@ -28,8 +29,13 @@ export class RoutingRecorder {
     private readonly events: EventsService,
   ) {}
 
-  record(verified: Verified[], entries: AuditEntry[], actor?: Actor): Promise<void> {
-    return this.persist((sql) => this.recordIn(sql, verified, entries, actor));
+  /** With the take's claim, released in the same transaction. */
+  async record(verified: Verified[], entries: AuditEntry[], actor?: Actor, claim?: ReceiverClaim): Promise<void> {
+    await this.persist(async (sql) => {
+      await this.recordIn(sql, verified, entries, actor);
+      if (claim) await claim.releaseIn(sql);
+    });
+    claim?.recorded();
   }
 
   /** The same, inside the caller's transaction. */

@@ -12,7 +12,7 @@ import type { ParsedSdp } from '../domain/sdp.js';
 import { formatTai, taiNowNanos, taiToDate } from '../domain/tai.js';
 import type { AuditEntry } from '../infra/audit.repository.js';
 import { ConnectionStateRepository } from '../infra/connection-state.repository.js';
-import { InflightLocks } from './inflight-locks.js';
+import { InflightLocks, type ReceiverClaim } from './inflight-locks.js';
 import { RoutingGuard } from './routing-guard.js';
 import { RoutingRecorder } from './routing-recorder.js';
 import { SwitchEngine, type SwitchItem, type SwitchOutcome } from './switch-engine.js';
@@ -81,7 +81,11 @@ export class SalvoService {
       return verdict.allowed;
     });
     let activation: Activation = request.activation ?? IMMEDIATE;
-    const finish = async (outcome: SalvoResult['outcome'], verified: Array<{ receiverId: string; active: Record<string, unknown> }>): Promise<SalvoResult> => {
+    const finish = async (
+      outcome: SalvoResult['outcome'],
+      verified: Array<{ receiverId: string; active: Record<string, unknown> }>,
+      claim?: ReceiverClaim,
+    ): Promise<SalvoResult> => {
       audits.push({
         action: 'salvo',
         outcome: outcome === 'succeeded' ? 'succeeded' : outcome === 'partial' ? 'partial' : outcome === 'rolled_back' ? 'rolled_back' : 'failed',
@@ -91,7 +95,7 @@ export class SalvoService {
         request: { name, ...request },
         duration_ms: performance.now() - started,
       });
-      await this.recorder.record(verified, audits, actor);
+      await this.recorder.record(verified, audits, actor, claim);
       return { salvo_id: salvoId, ...(name ? { name } : {}), outcome, activation, items: results, duration_ms: Math.round(performance.now() - started) };
     };
     if (allowed.length === 0 || (rollback && allowed.length < items.length)) return finish('failed', []);
@@ -100,7 +104,7 @@ export class SalvoService {
     return this.locks.around(
       allowed.map((a) => items[a.index].receiver_id),
       holdMs,
-      async () => {
+      async (claim) => {
         const targets = allowed.map((a) => a.target);
         const previous = rollback ? await this.engine.activeOf(targets) : [];
         // Plans need the device (constraints) and the sender (SDP): prepared before the activation time is set.
@@ -118,7 +122,7 @@ export class SalvoService {
           if (plan instanceof Error) throw plan;
           ready.push({ index: a.index, item: { target: a.target, plan: plan as ConnectionPlan }, previous: before });
         });
-        if (rollback && ready.length < allowed.length) return finish('failed', []);
+        if (rollback && ready.length < allowed.length) return finish('failed', [], claim);
 
         if (request.synchronised) activation = absoluteIn(this.config.routing.salvoSyncLeadMs);
         for (const r of ready) r.item.plan.patch.activation = activation;
@@ -133,13 +137,13 @@ export class SalvoService {
         const failed = outcomes.some((o) => o.state === 'failed') || ready.length < allowed.length;
         if (!failed) {
           await this.recordDeviceSchedules(actor, ready, outcomes, activation);
-          return finish('succeeded', verified);
+          return finish('succeeded', verified, claim);
         }
         if (!rollback) {
           await this.recordDeviceSchedules(actor, ready, outcomes, activation);
-          return finish('partial', verified);
+          return finish('partial', verified, claim);
         }
-        return finish('rolled_back', await this.restore(actor, salvoId, ready, outcomes, results, audits));
+        return finish('rolled_back', await this.restore(actor, salvoId, ready, outcomes, results, audits), claim);
       },
     );
   }

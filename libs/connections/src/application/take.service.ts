@@ -95,7 +95,7 @@ export class TakeService {
     if (!verdict.allowed) return refuse(verdict.error, 'refused');
     const overrideNote = verdict.overrides.length > 0 ? verdict.overrides.map((o) => `${o.kind} ${o.name}: ${o.reason}`).join('; ') : undefined;
 
-    return this.locks.around([item.receiver_id], this.holdMs, async () => {
+    return this.locks.around([item.receiver_id], this.holdMs, async (claim) => {
       let plan;
       try {
         plan = await this.engine.plan(target, activation);
@@ -106,7 +106,7 @@ export class TakeService {
       const outcome = await this.engine.single({ target, plan });
       const base = { request: plan.patch, device_answer: outcome.device_answer, override_reason: overrideNote };
       if (outcome.state === 'failed') {
-        await this.recorder.record([], [audit({ ...base, outcome: 'failed', active: outcome.active, error: errorSummary(outcome.error!) })]);
+        await this.recorder.record([], [audit({ ...base, outcome: 'failed', active: outcome.active, error: errorSummary(outcome.error!) })], actor, claim);
         throw outcome.error!;
       }
       const result = {
@@ -143,6 +143,7 @@ export class TakeService {
         [{ receiverId: item.receiver_id, active: outcome.active! }],
         [audit({ ...base, outcome: 'succeeded', active: outcome.active })],
         actor,
+        claim,
       );
       const active = outcome.active!;
       return {
