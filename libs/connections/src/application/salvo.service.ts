@@ -31,8 +31,11 @@ export interface SalvoItemResult {
 export interface SalvoResult {
   salvo_id: string;
   name?: string;
-  /** succeeded: every item as asked; partial: some failed (continue); rolled_back / failed: nothing left changed. */
-  outcome: 'succeeded' | 'partial' | 'rolled_back' | 'failed';
+  /**
+   * succeeded: every item as asked; partial: some failed (continue); rolled_back: restored after a failure;
+   * rollback_failed: some receivers could not be restored (see items); failed: nothing changed.
+   */
+  outcome: 'succeeded' | 'partial' | 'rolled_back' | 'rollback_failed' | 'failed';
   activation: Activation;
   items: SalvoItemResult[];
   duration_ms: number;
@@ -88,7 +91,7 @@ export class SalvoService {
     ): Promise<SalvoResult> => {
       audits.push({
         action: 'salvo',
-        outcome: outcome === 'succeeded' ? 'succeeded' : outcome === 'partial' ? 'partial' : outcome === 'rolled_back' ? 'rolled_back' : 'failed',
+        outcome,
         actor,
         salvo_id: salvoId,
         override_reason: overrideReason,
@@ -141,9 +144,10 @@ export class SalvoService {
         }
         if (!rollback) {
           await this.recordDeviceSchedules(actor, ready, outcomes, activation);
-          return finish('partial', verified, claim);
+          return finish(outcomes.some((o) => o.state !== 'failed') ? 'partial' : 'failed', verified, claim);
         }
-        return finish('rolled_back', await this.restore(actor, salvoId, ready, outcomes, results, audits), claim);
+        const restored = await this.restore(actor, salvoId, ready, outcomes, results, audits);
+        return finish(results.some((r) => r.state === 'rollback_failed') ? 'rollback_failed' : 'rolled_back', restored, claim);
       },
     );
   }

@@ -4,7 +4,7 @@ import type { Actor } from '../domain/actor.js';
 
 export interface AuditEntry {
   action: string;
-  outcome: 'succeeded' | 'failed' | 'refused' | 'scheduled' | 'partial' | 'rolled_back';
+  outcome: 'succeeded' | 'failed' | 'refused' | 'scheduled' | 'partial' | 'rolled_back' | 'rollback_failed';
   actor?: Actor;
   receiver_id?: string | null;
   sender_id?: string | null;
