@@ -499,6 +499,22 @@ describe('routing (IS-05) against the simulated facility', () => {
     const cancelled = await operator.post('/api/schedules', { salvo: 'evening-news', fire_at: new Date(Date.now() + 60_000).toISOString() });
     expect((await operator.delete(`/api/schedules/${cancelled.body.id}`)).body.state).toBe('cancelled');
     expect((await operator.post('/api/schedules', { salvo: 'no-such', fire_at: new Date(Date.now() + 60_000).toISOString() })).status).toBe(404);
+    expect(
+      (await operator.post('/api/schedules', { salvo: 'evening-news', fire_at: new Date(Date.now() - 3_600_000).toISOString() })).body.fields[0].field,
+    ).toBe('fire_at');
+
+    // A schedule whose time passed while no replica was up, longer ago than SCHEDULE_MISSED_WINDOW: marked missed, never fired.
+    const [stale] = await pg.query<{ id: string }>(
+      `INSERT INTO controller_schedules (salvo, fire_at, state, created_by) VALUES ($1, now() - interval '5 minutes', 'pending', $2) RETURNING id`,
+      [
+        JSON.stringify({ connections: [{ receiver_id: receiver.id, sender_id: null }] }),
+        JSON.stringify({ kind: 'user', id: 'x', name: 'x', role: 'operator' }),
+      ],
+      'app',
+    );
+    receiver.node.requests.length = 0;
+    await eventually(async () => expect((await operator.get(`/api/schedules/${stale.id}`)).body.state).toBe('missed'), 10_000);
+    expect(requestsFor(receiver.node, receiver.id)).toEqual([]);
     expect((await operator.delete('/api/salvos/saved/evening-news')).status).toBe(204);
   });
 

@@ -96,6 +96,7 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async fireDue(): Promise<void> {
+    if (!(await this.db.readPrimary((sql) => this.salvos.anyDue(sql)))) return;
     const missed = await this.db.write((sql) => this.salvos.markMissed(sql, this.config.routing.scheduleMissedWindowSeconds));
     for (const s of missed) this.logger.warn({ schedule: s.id, fire_at: s.fire_at }, 'schedule missed: no replica could fire it in time');
     for (;;) {

@@ -113,4 +113,10 @@ export class SalvoRepository {
       [holder],
     );
   }
+
+  /** Whether any pending schedule's time has come (a cheap read, so an idle scheduler writes nothing). */
+  async anyDue(sql: Sql): Promise<boolean> {
+    const [row] = await sql.query<{ due: boolean }>(`SELECT EXISTS (SELECT 1 FROM controller_schedules WHERE state = 'pending' AND fire_at <= now()) AS due`);
+    return row.due;
+  }
 }
