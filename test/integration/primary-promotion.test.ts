@@ -73,7 +73,10 @@ describe('a standby is promoted while the API takes writes', () => {
     const detail = await controller.api.get('/api/health/detail');
     expect(detail.body.details.database.primary.name).toBe(`127.0.0.1:${primary.port}/app`);
     await failOverDuringWrites(() => undefined, 'multihost');
-    const after = await controller.api.get('/api/health/detail');
-    expect(after.body.details.database.primary.name).toBe(`127.0.0.1:${standby.port}/app`);
+    // The readiness probe's answer is cached for a second: it names the new primary once that has passed.
+    await eventually(async () => {
+      const after = await controller!.api.get('/api/health/detail');
+      expect(after.body.details.database.primary.name).toBe(`127.0.0.1:${standby.port}/app`);
+    });
   });
 });
