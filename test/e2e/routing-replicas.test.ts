@@ -34,6 +34,7 @@ describe('routing across replicas', () => {
       ADMIN_PASSWORD: TEST_ADMIN.password,
       LEASE_TTL_SECONDS: '3',
       RECEIVER_LOCK_WAIT_MS: '20000',
+      ACTIVE_CHECK_INTERVAL: '0',
     };
     for (let i = 0; i < 2; i++) replicas.push(await (await ControllerProcess.spawn(env)).ready());
     for (const replica of replicas) admins.push(await replica.api.loginAs(TEST_ADMIN.username, TEST_ADMIN.password));

@@ -39,6 +39,8 @@ describe('routing (IS-05) against the simulated facility', () => {
       DEVICE_TIMEOUT_MS: '1000',
       RECEIVER_LOCK_WAIT_MS: '3000',
       LEASE_TTL_SECONDS: '3',
+      // These tests count every request a device receives: no periodic /active reads in between.
+      ACTIVE_CHECK_INTERVAL: '0',
     });
     admin = await controller.api.loginAs(TEST_ADMIN.username, TEST_ADMIN.password);
     const login = async (role: 'operator' | 'engineer') => {

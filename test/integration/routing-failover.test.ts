@@ -40,7 +40,7 @@ describe('idempotent takes through a database failover', () => {
     await primary.query('SELECT pg_reload_conf()');
     proxy = await TcpProxy.start(primary.port);
     facility = await Facility.start({ registries: 1, nodes: 1, senders: 8, receivers: 10, redundantShare: 0 });
-    controller = await startController({ DATABASE_URL: urlOf(proxy.port, 'app', 'connect_timeout=2'), DEVICE_TIMEOUT_MS: '1000' });
+    controller = await startController({ DATABASE_URL: urlOf(proxy.port, 'app', 'connect_timeout=2'), DEVICE_TIMEOUT_MS: '1000', ACTIVE_CHECK_INTERVAL: '0' });
     admin = await controller.api.loginAs(TEST_ADMIN.username, TEST_ADMIN.password);
     await admin.put('/api/registry/config', [{ name: 'R', query_url: facility.registries[0].url, enabled: true }]);
     await waitForFacility(admin, facility);

@@ -5,6 +5,7 @@ import { ConnectionsController } from './api/connections.controller.js';
 import { RoutingController } from './api/routing.controller.js';
 import { SalvosController } from './api/salvos.controller.js';
 import { SchedulesController } from './api/schedules.controller.js';
+import { ActiveStateCheck } from './application/active-state-check.service.js';
 import { GuardAdmin } from './application/guard-admin.service.js';
 import { IdempotencyService } from './application/idempotency.service.js';
 import { InflightLocks } from './application/inflight-locks.js';
@@ -56,6 +57,7 @@ export const CONNECTIONS_MIGRATIONS = [Routing1764201600500];
     SchedulesService,
     RoutingScheduler,
     LiveStateService,
+    ActiveStateCheck,
     GuardAdmin,
     IdempotencyService,
     RoutingAuditService,

@@ -98,6 +98,7 @@ const EnvSchema = z.object({
   SALVO_SYNC_LEAD_MS: integer(1_000, 100, 60_000),
   SALVO_DEVICE_CONCURRENCY: integer(8, 1, 256),
   SCHEDULE_MISSED_WINDOW: duration(60),
+  ACTIVE_CHECK_INTERVAL: duration(30),
 });
 
 /** Every variable the product reads, for the README and `--help`. */
@@ -199,6 +200,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       salvoSyncLeadMs: e.SALVO_SYNC_LEAD_MS,
       salvoDeviceConcurrency: e.SALVO_DEVICE_CONCURRENCY,
       scheduleMissedWindowSeconds: e.SCHEDULE_MISSED_WINDOW,
+      activeCheckIntervalSeconds: e.ACTIVE_CHECK_INTERVAL,
     },
   });
 }

@@ -38,6 +38,8 @@ export interface RoutingSettings {
   salvoDeviceConcurrency: number;
   /** A controller-side schedule found late by up to this much still fires; later, it is marked missed. */
   scheduleMissedWindowSeconds: number;
+  /** Every receiver's /active is read this often, to notice changes the registry did not report; 0: never. */
+  activeCheckIntervalSeconds: number;
 }
 
 export interface EventsSettings {

@@ -80,7 +80,7 @@ export class LiveStateService implements OnModuleInit {
       device_id: String(resource.device_id ?? ''),
       sender_id: useVerified ? verified.sender_id : (subscription.sender_id ?? null),
       master_enable: useVerified ? verified.master_enable : subscription.active === true,
-      source: useVerified ? 'controller' : 'registry',
+      source: useVerified ? verified.source : 'registry',
       since: (useVerified ? verified.verified_at : reportedAt).toISOString(),
       verified: verified ? { sender_id: verified.sender_id, master_enable: verified.master_enable, verified_at: verified.verified_at } : null,
       lock: lock ? { owner: lock.owner.name, reason: lock.reason, locked_at: lock.locked_at } : null,

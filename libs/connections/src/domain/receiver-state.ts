@@ -5,8 +5,11 @@ export interface ReceiverState {
   receiver_id: string;
   sender_id: string | null;
   master_enable: boolean;
-  /** Who last told us: our own verified /active, or the registry's `subscription` (changes made elsewhere). */
-  source: 'controller' | 'registry';
+  /**
+   * Who last told us: controller, a take or disconnect of ours verified on /active; registry, the IS-04
+   * `subscription` (changes made elsewhere); device, the periodic /active check (a change the registry missed).
+   */
+  source: 'controller' | 'registry' | 'device';
   since: string;
 }
 

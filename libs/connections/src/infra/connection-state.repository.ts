@@ -8,6 +8,7 @@ export interface VerifiedConnection {
   active: Record<string, unknown>;
   verified_at: Date;
   changed_by: unknown;
+  source: 'controller' | 'device';
 }
 
 export interface DeviceSchedule {
@@ -33,9 +34,26 @@ export class ConnectionStateRepository {
     const [row] = await sql.query<VerifiedConnection & Record<string, unknown>>(
       `INSERT INTO receiver_connections (receiver_id, sender_id, master_enable, active, changed_by) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (receiver_id) DO UPDATE SET sender_id = EXCLUDED.sender_id, master_enable = EXCLUDED.master_enable,
-         active = EXCLUDED.active, verified_at = now(), changed_by = EXCLUDED.changed_by
+         active = EXCLUDED.active, verified_at = now(), changed_by = EXCLUDED.changed_by, source = 'controller'
        RETURNING *`,
       [receiverId, (active.sender_id as string | null) ?? null, active.master_enable === true, JSON.stringify(active), JSON.stringify(changedBy ?? null)],
+    );
+    return row;
+  }
+
+  /**
+   * What the periodic check read on a device, unless a take of ours is in flight on the receiver or recorded
+   * a newer state since the check began (that one is fresher than what the check read).
+   */
+  async saveObserved(sql: Sql, receiverId: string, active: Record<string, unknown>, readBefore: Date): Promise<VerifiedConnection | undefined> {
+    const [row] = await sql.query<VerifiedConnection & Record<string, unknown>>(
+      `INSERT INTO receiver_connections (receiver_id, sender_id, master_enable, active, source)
+       SELECT $1, $2, $3, $4, 'device' WHERE NOT EXISTS (SELECT 1 FROM receiver_inflight WHERE receiver_id = $1 AND expires_at > now())
+       ON CONFLICT (receiver_id) DO UPDATE SET sender_id = EXCLUDED.sender_id, master_enable = EXCLUDED.master_enable, active = EXCLUDED.active,
+         verified_at = now(), changed_by = NULL, source = 'device'
+       WHERE receiver_connections.verified_at < $5
+       RETURNING *`,
+      [receiverId, (active.sender_id as string | null) ?? null, active.master_enable === true, JSON.stringify(active), readBefore],
     );
     return row;
   }

@@ -12,7 +12,9 @@ export class Routing1764201600500 implements MigrationInterface {
         master_enable  boolean NOT NULL,
         active         jsonb NOT NULL,
         verified_at    timestamptz NOT NULL DEFAULT now(),
-        changed_by     jsonb
+        changed_by     jsonb,
+        -- controller: a take or disconnect of ours; device: the periodic /active check found a change made elsewhere.
+        source         text NOT NULL DEFAULT 'controller'
       )`);
     // At most one take in flight per receiver across every replica: a row with an expiry, so a replica
     // that dies mid-take cannot hold the receiver for ever.
