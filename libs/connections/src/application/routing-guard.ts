@@ -40,10 +40,11 @@ export class RoutingGuard {
       defaultEffect: await this.guards.defaultEffect(sql),
       pending: await this.state.pendingOn(sql, receiverIds),
     }));
-    return pairs.map(({ receiver, sender }, index): GuardVerdict => {
+    return pairs.map(({ receiver, sender }): GuardVerdict => {
       const receiverId = String(receiver.id);
       const overrides: GuardOverride[] = [];
       const scheduled = pending.get(receiverId);
+      // Until its time (and a moment after, while the device applies it); the scheduler then settles it.
       if (scheduled && scheduled.activation_at.getTime() > Date.now() - 1_000) {
         return {
           allowed: false,
