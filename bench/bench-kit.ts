@@ -27,3 +27,23 @@ export function rssMb(pid: number): number {
 export function percentile(values: number[], p: number): number {
   return [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
 }
+
+/** The controller as `npm start` runs it (embedded database and broker), on `port`, with a known admin. */
+export function startEmbeddedController(dataDir: string, port: number, admin: { username: string; password: string }): Promise<ChildProcess> {
+  return startProcess(
+    'dist/apps/controller/src/main.js',
+    [],
+    {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      EMBEDDED_DATABASE_PORT: String(port + 7000),
+      LOG_LEVEL: 'warn',
+      SHUTDOWN_DRAIN_SECONDS: '0',
+      MQTT_EMBEDDED_PORT: '0',
+      ADMIN_USERNAME: admin.username,
+      ADMIN_PASSWORD: admin.password,
+    },
+    'listening on',
+  );
+}

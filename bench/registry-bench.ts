@@ -7,7 +7,7 @@ import autocannon from 'autocannon';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { percentile, rssMb, startProcess } from './bench-kit.js';
+import { percentile, rssMb, startEmbeddedController, startProcess } from './bench-kit.js';
 
 const PORT = 19_080 + Math.floor(Math.random() * 500);
 const ADMIN = { username: 'admin', password: 'bench-password-1' };
@@ -38,22 +38,7 @@ async function main(): Promise<void> {
     'admin API',
   );
   const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
-  const controller = await startProcess(
-    'dist/apps/controller/src/main.js',
-    [],
-    {
-      PORT: String(PORT),
-      HOST: '127.0.0.1',
-      DATA_DIR: join(work, 'data'),
-      EMBEDDED_DATABASE_PORT: String(PORT + 7000),
-      LOG_LEVEL: 'warn',
-      SHUTDOWN_DRAIN_SECONDS: '0',
-      MQTT_EMBEDDED_PORT: '0',
-      ADMIN_USERNAME: ADMIN.username,
-      ADMIN_PASSWORD: ADMIN.password,
-    },
-    'listening on',
-  );
+  const controller = await startEmbeddedController(join(work, 'data'), PORT, ADMIN);
   const url = `http://127.0.0.1:${PORT}`;
   try {
     const { token } = (await (

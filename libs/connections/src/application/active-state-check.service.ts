@@ -7,6 +7,7 @@ import { mapLimit } from '../domain/map-limit.js';
 import { receiverStateEvent } from '../domain/receiver-state.js';
 import { ConnectionStateRepository } from '../infra/connection-state.repository.js';
 import { DeviceGateway } from '../infra/device-gateway.js';
+import { LeaseLoop } from './lease-loop.js';
 import { LiveStateService } from './live-state.service.js';
 import { TargetResolver } from './target-resolver.js';
 
@@ -26,12 +27,11 @@ const CONCURRENCY = 16;
 export class ActiveStateCheck implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ActiveStateCheck.name);
   private readonly intervalMs: number;
-  private running = false;
-  private loop?: Promise<void>;
+  private readonly loop: LeaseLoop;
 
   constructor(
     private readonly db: DatabaseService,
-    private readonly leases: LeaseService,
+    leases: LeaseService,
     private readonly live: LiveStateService,
     private readonly resolver: TargetResolver,
     private readonly devices: DeviceGateway,
@@ -40,47 +40,37 @@ export class ActiveStateCheck implements OnApplicationBootstrap, OnApplicationSh
     config: AppConfig,
   ) {
     this.intervalMs = config.routing.activeCheckIntervalSeconds * 1000;
+    this.loop = new LeaseLoop(leases, ACTIVE_CHECK_LEASE, (holding) => this.run(holding));
   }
 
   onApplicationBootstrap(): void {
-    if (this.intervalMs === 0) return;
-    this.leases.participate(ACTIVE_CHECK_LEASE, {
-      acquired: () => {
-        this.running = true;
-        this.loop = this.run();
-      },
-      lost: async () => {
-        this.running = false;
-        await this.loop;
-      },
-    });
+    if (this.intervalMs > 0) this.loop.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    await this.loop;
+  onApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 
-  private async run(): Promise<void> {
-    while (this.running && this.leases.isHeld(ACTIVE_CHECK_LEASE)) {
+  private async run(holding: () => boolean): Promise<void> {
+    while (holding()) {
       try {
-        const changed = await this.checkAll();
+        const changed = await this.checkAll(holding);
         if (changed > 0) this.logger.log({ changed }, 'receivers changed outside the controller, found on their /active');
       } catch (err) {
         this.logger.warn({ err: (err as Error).message }, 'receiver /active check failed; trying again next interval');
       }
-      for (let waited = 0; waited < this.intervalMs && this.running; waited += 250) await sleep(Math.min(250, this.intervalMs - waited));
+      for (let waited = 0; waited < this.intervalMs && holding(); waited += 250) await sleep(Math.min(250, this.intervalMs - waited));
     }
   }
 
   /** One pass over every receiver; answers how many were found changed. */
-  private async checkAll(): Promise<number> {
+  private async checkAll(holding: () => boolean): Promise<number> {
     const readBefore = new Date();
     const current = await this.live.list();
     const targets = await this.resolver.resolve(current.map((c) => ({ receiver_id: c.receiver_id, sender_id: null })));
     const changed = await mapLimit(current, CONCURRENCY, async (known, index) => {
       const target = targets[index];
-      if (!this.running || target instanceof Error) return false;
+      if (!holding() || target instanceof Error) return false;
       let active: Record<string, unknown>;
       try {
         active = (await this.devices.getActive(target.api, known.receiver_id)).body as Record<string, unknown>;

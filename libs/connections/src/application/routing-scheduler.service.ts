@@ -8,6 +8,7 @@ import { ConnectionStateRepository, type DeviceSchedule } from '../infra/connect
 import { DeviceGateway } from '../infra/device-gateway.js';
 import { IdempotencyRepository } from '../infra/idempotency.repository.js';
 import { SalvoRepository, type ControllerSchedule } from '../infra/salvo.repository.js';
+import { LeaseLoop } from './lease-loop.js';
 import { RoutingRecorder } from './routing-recorder.js';
 import { SalvoService } from './salvo.service.js';
 import { TargetResolver } from './target-resolver.js';
@@ -33,12 +34,11 @@ const VERIFY_AFTER_MS = 500;
 @Injectable()
 export class RoutingScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RoutingScheduler.name);
-  private running = false;
-  private loop?: Promise<void>;
+  private readonly loop: LeaseLoop;
 
   constructor(
     private readonly db: DatabaseService,
-    private readonly leases: LeaseService,
+    leases: LeaseService,
     private readonly salvos: SalvoRepository,
     private readonly state: ConnectionStateRepository,
     private readonly salvoService: SalvoService,
@@ -47,27 +47,19 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnApplicationSh
     private readonly recorder: RoutingRecorder,
     private readonly idempotency: IdempotencyRepository,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.loop = new LeaseLoop(leases, ROUTING_SCHEDULER_LEASE, (holding) => this.run(holding));
+  }
 
   onApplicationBootstrap(): void {
-    this.leases.participate(ROUTING_SCHEDULER_LEASE, {
-      acquired: () => {
-        this.running = true;
-        this.loop = this.run();
-      },
-      lost: async () => {
-        this.running = false;
-        await this.loop;
-      },
-    });
+    this.loop.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    await this.loop;
+  onApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 
-  private async run(): Promise<void> {
+  private async run(holding: () => boolean): Promise<void> {
     try {
       const interrupted = await this.db.write((sql) => this.salvos.interruptOthers(sql, INSTANCE_ID));
       for (const s of interrupted) this.logger.warn({ schedule: s.id, holder: s.claimed_by }, 'schedule interrupted by its replica stopping: not fired again');
@@ -76,9 +68,9 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnApplicationSh
     }
     let lastVerify = 0;
     let lastPrune = 0;
-    while (this.running && this.leases.isHeld(ROUTING_SCHEDULER_LEASE)) {
+    while (holding()) {
       try {
-        await this.fireDue();
+        await this.fireDue(holding);
         if (Date.now() - lastVerify >= 250) {
           lastVerify = Date.now();
           await this.verifyDeviceSchedules();
@@ -95,12 +87,12 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
-  private async fireDue(): Promise<void> {
+  private async fireDue(holding: () => boolean): Promise<void> {
     if (!(await this.db.readPrimary((sql) => this.salvos.anyDue(sql)))) return;
     const missed = await this.db.write((sql) => this.salvos.markMissed(sql, this.config.routing.scheduleMissedWindowSeconds));
     for (const s of missed) this.logger.warn({ schedule: s.id, fire_at: s.fire_at }, 'schedule missed: no replica could fire it in time');
     for (;;) {
-      if (!this.running || !this.leases.isHeld(ROUTING_SCHEDULER_LEASE)) return;
+      if (!holding()) return;
       const claimed = await this.db.write((sql) => this.salvos.claimDue(sql, INSTANCE_ID));
       if (!claimed) return;
       void this.fire(claimed);
