@@ -9,3 +9,4 @@ export { INSTANCE_ID } from './domain/instance-id.js';
 export { ExpiringCache } from './domain/expiring-cache.js';
 export { Public, RequireRole, CurrentPrincipal, PUBLIC_ROUTE, REQUIRED_ROLE, type MinimumRole } from './api/route-access.decorators.js';
 export { zodProblems, parseInput } from './domain/zod-problems.js';
+export { taiNowNanos, parseTai, formatTai, taiToDate } from './domain/tai.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DomainError, sleep } from '#common';
+import { DomainError, formatTai, sleep, taiNowNanos, taiToDate } from '#common';
 import { AppConfig } from '#config';
 import type { Actor } from '../domain/actor.js';
 import { absoluteIn, activationInstant, IMMEDIATE, type Activation } from '../domain/activation.js';
@@ -9,7 +9,6 @@ import { errorSummary } from '../domain/device-errors.js';
 import { mapLimit } from '../domain/map-limit.js';
 import type { SalvoRequest } from '../domain/requests.js';
 import type { ParsedSdp } from '../domain/sdp.js';
-import { formatTai, taiNowNanos, taiToDate } from '../domain/tai.js';
 import type { AuditEntry } from '../infra/audit.repository.js';
 import { ConnectionStateRepository } from '../infra/connection-state.repository.js';
 import { InflightLocks, type ReceiverClaim } from './inflight-locks.js';

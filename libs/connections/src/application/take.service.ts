@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, parseInput } from '#common';
+import { DomainError, formatTai, parseInput, taiToDate } from '#common';
 import { AppConfig } from '#config';
 import type { Actor } from '../domain/actor.js';
 import { activationInstant, IMMEDIATE, type Activation } from '../domain/activation.js';
 import { errorSummary } from '../domain/device-errors.js';
 import { TakeRequest } from '../domain/requests.js';
-import { formatTai, taiToDate } from '../domain/tai.js';
 import type { AuditEntry } from '../infra/audit.repository.js';
 import { ConnectionStateRepository } from '../infra/connection-state.repository.js';
 import { InflightLocks } from './inflight-locks.js';

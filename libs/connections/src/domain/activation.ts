@@ -1,4 +1,4 @@
-import { formatTai, parseTai, taiNowNanos } from './tai.js';
+import { formatTai, parseTai, taiNowNanos } from '#common';
 
 export type ActivationMode = 'activate_immediate' | 'activate_scheduled_absolute' | 'activate_scheduled_relative';
 

@@ -1,3 +1,4 @@
+import { parseTai, taiToDate } from '#common';
 import type { NewEvent } from '#events';
 
 /** A receiver's connection as the API and MQTT show it. */
@@ -26,6 +27,5 @@ export function receiverStateEvent(state: ReceiverState, actor?: NewEvent['actor
 
 /** IS-04 version (TAI secs:nanos) as a wall-clock time, to compare with our own verification times. */
 export function versionTime(version: string): Date {
-  const [secs, nanos] = version.split(':');
-  return new Date((Number(secs) - 37) * 1000 + Math.floor(Number(nanos ?? 0) / 1e6));
+  return taiToDate(parseTai(version) ?? 0n);
 }

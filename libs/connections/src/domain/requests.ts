@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Activation } from './activation.js';
-import { parseTai } from './tai.js';
+import { parseTai, taiToDate } from '#common';
 
 const id = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
 const tai = z.string().refine((v) => parseTai(v) !== undefined, 'must be TAI seconds:nanoseconds, e.g. 1795750122:0');
@@ -72,7 +72,7 @@ export type ScheduleRequest = z.infer<typeof ScheduleRequest>;
 
 export function fireAtDate(value: string): Date | undefined {
   const nanos = parseTai(value);
-  if (nanos !== undefined) return new Date(Number((nanos - 37_000_000_000n) / 1_000_000n));
+  if (nanos !== undefined) return taiToDate(nanos);
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) return undefined;
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? undefined : date;

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, ExpiringCache, type FieldProblem } from '#common';
+import { DomainError, ExpiringCache, parseTai, taiNowNanos, type FieldProblem } from '#common';
 import { DatabaseService } from '#database';
 import { isNmosType, NMOS_TYPES, type NmosType } from '../domain/nmos-resource.js';
 import { NmosReadRepository, SORT_KEYS, type MergedResource, type ResourceCopy, type SortKey } from '../infra/nmos-read.repository.js';
 
 const RESERVED = new Set(['q', 'registry', 'stale', 'sort', 'limit', 'cursor']);
-const TAI_OFFSET_NS = 37_000_000_000n;
 
 export interface ListAnswer {
   /** The page as JSON text: a list of merged resources (type, id, version, stale, registries, first_seen, last_seen, resource). */
@@ -103,9 +102,9 @@ export class NmosQueryService {
     const tai = (name: string) => {
       const value = query.get(name);
       if (value === null) return undefined;
-      const match = /^(\d+):(\d{1,9})$/.exec(value);
-      if (!match) throw new DomainError('invalid', 'bad_request', `${name} must be seconds:nanoseconds`);
-      return BigInt(match[1]) * 1_000_000_000n + BigInt(match[2]);
+      const nanos = parseTai(value);
+      if (nanos === undefined) throw new DomainError('invalid', 'bad_request', `${name} must be seconds:nanoseconds`);
+      return nanos;
     };
     if (order !== 'update' && order !== 'create') throw new DomainError('invalid', 'bad_request', 'paging.order must be create or update');
     const since = tai('paging.since');
@@ -114,7 +113,7 @@ export class NmosQueryService {
     if (!Number.isInteger(requested) || requested < 1) throw new DomainError('invalid', 'bad_request', 'paging.limit must be a positive integer');
     const limit = Math.min(requested, serverLimit);
     const filters = [...query.entries()].filter(([k]) => !k.startsWith('paging.'));
-    const now = BigInt(Date.now()) * 1_000_000n + TAI_OFFSET_NS;
+    const now = taiNowNanos();
     const rows = await this.db.read((sql) => this.repository.queryApiPage(sql, type, filters, order, since, until, now, limit));
     const more = rows.length > limit;
     const page = rows.slice(0, limit);

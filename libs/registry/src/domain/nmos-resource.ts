@@ -1,3 +1,5 @@
+import { parseTai } from '#common';
+
 export const NMOS_TYPES = ['nodes', 'devices', 'sources', 'flows', 'senders', 'receivers'] as const;
 export type NmosType = (typeof NMOS_TYPES)[number];
 
@@ -20,8 +22,7 @@ export interface MergedChange {
 
 /** IS-04 version `secs:nanos` as an integer of nanoseconds, for comparison ("newest version wins"). */
 export function versionNanos(version: string): string | undefined {
-  const match = /^(\d+):(\d{1,9})$/.exec(version);
-  return match ? (BigInt(match[1]) * 1_000_000_000n + BigInt(match[2])).toString() : undefined;
+  return parseTai(version)?.toString();
 }
 
 export function isNmosType(value: string): value is NmosType {

@@ -1,4 +1,7 @@
-/** IS-05 activation times are TAI `secs:nanos`; TAI is UTC plus 37 leap seconds (since 2017). */
+/**
+ * NMOS times (IS-04 versions, IS-05 activation times) are TAI `secs:nanos`; TAI is UTC plus 37 leap seconds
+ * (since 2017). As nanoseconds in a bigint, they compare and add exactly.
+ */
 const TAI_OFFSET_NS = 37_000_000_000n;
 const TAI_PATTERN = /^(\d+):(\d{1,9})$/;
 
@@ -17,8 +20,4 @@ export function formatTai(nanos: bigint): string {
 
 export function taiToDate(nanos: bigint): Date {
   return new Date(Number((nanos - TAI_OFFSET_NS) / 1_000_000n));
-}
-
-export function dateToTai(date: Date): bigint {
-  return BigInt(date.getTime()) * 1_000_000n + TAI_OFFSET_NS;
 }
