@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, 
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
-import { CurrentPrincipal, RequireRole } from '#common';
+import { CurrentPrincipal, parseInput, RequireRole } from '#common';
 import { GuardAdmin } from '../application/guard-admin.service.js';
 import { IdempotencyService } from '../application/idempotency.service.js';
 import { LiveStateService, type ReceiverConnection } from '../application/live-state.service.js';
@@ -10,6 +10,7 @@ import { SchedulesService } from '../application/schedules.service.js';
 import { TakeService, type TakeResult } from '../application/take.service.js';
 import type { DeviceSchedule } from '../infra/connection-state.repository.js';
 import type { ReceiverLock } from '../infra/guard.repository.js';
+import { TakeRequest } from '../domain/requests.js';
 import { actorOf, idempotencyKeyOf, idempotencyOwner, overrideReasonOf } from './actor.js';
 import { LOCK_BODY, TAKE_BODY } from './request-docs.js';
 
@@ -69,10 +70,11 @@ export class ConnectionsController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TakeResult> {
+    const take = parseInput(TakeRequest, body, 'invalid_take');
     const actor = actorOf(principal, request);
     const override = overrideReasonOf(request);
     const answer = await this.idempotency.run(idempotencyOwner(principal), idempotencyKeyOf(request), 'POST /api/connections', body, async () => {
-      const result = await this.takes.take(actor, body, override);
+      const result = await this.takes.take(actor, take, override);
       return { status: result.state === 'scheduled' ? 202 : 200, body: result };
     });
     void reply.status(answer.status);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
-import { DomainError, INSTANCE_ID } from '#common';
+import { Injectable, Logger } from '@nestjs/common';
+import { DomainError, INSTANCE_ID, toErrorResponse } from '#common';
 import { DatabaseService } from '#database';
 import { IdempotencyRepository } from '../infra/idempotency.repository.js';
 import { RoutingRecorder } from './routing-recorder.js';
@@ -14,9 +14,6 @@ export interface StoredAnswer<T = unknown> {
 
 const KEY = /^[\x21-\x7e]{1,200}$/;
 
-/** Refusals that a retry would meet again are kept as the answer; device and database failures are not. */
-const KEPT_ERRORS: Partial<Record<string, number>> = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409, locked: 423 };
-
 /**
  * `Idempotency-Key`: the first request with a key acts and its answer is stored (in the database, so every
  * replica and a promoted primary know it); a retry with the same key and body gets that answer without
@@ -25,6 +22,7 @@ const KEPT_ERRORS: Partial<Record<string, number>> = { invalid: 400, forbidden: 
  */
 @Injectable()
 export class IdempotencyService {
+  private readonly logger = new Logger(IdempotencyService.name);
   /** Keys this replica is acting on right now. */
   private readonly running = new Set<string>();
 
@@ -75,12 +73,11 @@ export class IdempotencyService {
       await this.recorder.persist((sql) => this.repository.complete(sql, owner, key, answer.status, answer.body));
       return answer;
     } catch (err) {
-      // A refusal with Retry-After (receiver busy) is transient: the retry should act.
-      const status = err instanceof DomainError && err.details.retryAfterSeconds === undefined ? KEPT_ERRORS[err.kind] : undefined;
-      if (status !== undefined) {
-        const error = err as DomainError;
-        const body = { statusCode: status, error: error.code, message: error.message, ...error.details.extra };
-        await this.recorder.persist((sql) => this.repository.complete(sql, owner, key, status, body)).catch(() => undefined);
+      // A refusal (4xx, as the HTTP edge would answer it) is what a retry would meet again: kept. Device and
+      // database failures (5xx) and transient refusals (Retry-After: receiver busy) are forgotten, so the retry acts.
+      const refusal = err instanceof DomainError && err.details.retryAfterSeconds === undefined ? toErrorResponse(err, undefined, this.logger) : undefined;
+      if (refusal && refusal.status < 500) {
+        await this.recorder.persist((sql) => this.repository.complete(sql, owner, key, refusal.status, refusal.body)).catch(() => undefined);
       } else {
         await this.db.write((sql) => this.repository.forget(sql, owner, key)).catch(() => undefined);
       }

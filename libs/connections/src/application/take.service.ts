@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, formatTai, parseInput, taiToDate } from '#common';
+import { DomainError, formatTai, taiToDate } from '#common';
 import { AppConfig } from '#config';
 import type { Actor } from '../domain/actor.js';
 import { activationInstant, IMMEDIATE, type Activation } from '../domain/activation.js';
 import { errorSummary } from '../domain/device-errors.js';
-import { TakeRequest } from '../domain/requests.js';
+import type { TakeRequest } from '../domain/requests.js';
 import type { AuditEntry } from '../infra/audit.repository.js';
 import { ConnectionStateRepository } from '../infra/connection-state.repository.js';
 import { InflightLocks } from './inflight-locks.js';
@@ -48,8 +48,8 @@ export class TakeService {
     this.holdMs = config.routing.deviceTimeoutMs * 4 + 5_000;
   }
 
-  async take(actor: Actor, body: unknown, overrideReason?: string): Promise<TakeResult> {
-    const request = parseInput(TakeRequest, body, 'invalid_take');
+  /** `request` is validated by the caller before anything is written (the Idempotency-Key's row included). */
+  async take(actor: Actor, request: TakeRequest, overrideReason?: string): Promise<TakeResult> {
     return this.run(
       actor,
       'connection.take',
