@@ -2,12 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DatabaseService, type Sql } from '#database';
 import type { NmosType, ReportedResource } from '../domain/nmos-resource.js';
 import { MergedViewRepository, type ResourceKey } from '../infra/merged-view.repository.js';
-import { NMOS_CHANGE_SINK, type NmosChangeSink } from './nmos-change-sink.js';
+import { NMOS_CHANGE_SINK, NmosChangeFollowers, type NmosChangeSink } from './nmos-change-sink.js';
 
 /**
  * Writes to the merged view (only the watching replica calls these). Each call is one transaction: the
  * registry's copies change, the effective resources are recomputed, and the effective changes are
- * recorded for the outbox, all or nothing.
+ * recorded for the outbox and handed to other modules' followers, all or nothing.
  */
 @Injectable()
 export class MergedViewService {
@@ -15,6 +15,7 @@ export class MergedViewService {
     private readonly db: DatabaseService,
     private readonly repository: MergedViewRepository,
     @Inject(NMOS_CHANGE_SINK) private readonly sink: NmosChangeSink,
+    private readonly followers: NmosChangeFollowers,
   ) {}
 
   /** Resources a registry reported (added, modified, or in its snapshot) and ones it removed. */
@@ -55,7 +56,9 @@ export class MergedViewService {
       await this.repository.lock(sql);
       const keys = await touch(sql);
       const changes = await this.repository.recompute(sql, keys);
-      if (changes.length > 0) await this.sink.record(sql, changes);
+      if (changes.length === 0) return;
+      await this.sink.record(sql, changes);
+      await this.followers.run(sql, changes);
     });
   }
 }

@@ -33,10 +33,7 @@ export class NmosChangeFollowers {
  */
 @Injectable()
 export class OutboxChangeSink implements NmosChangeSink {
-  constructor(
-    private readonly events: EventsService,
-    private readonly followers: NmosChangeFollowers,
-  ) {}
+  constructor(private readonly events: EventsService) {}
 
   async record(sql: Sql, changes: MergedChange[]): Promise<void> {
     for (const change of changes) {
@@ -54,6 +51,5 @@ export class OutboxChangeSink implements NmosChangeSink {
         },
       });
     }
-    await this.followers.run(sql, changes);
   }
 }
