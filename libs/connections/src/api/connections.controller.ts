@@ -30,7 +30,7 @@ export class ConnectionsController {
   @Get()
   @ApiOperation({ summary: 'Every receiver with its current sender (registry subscription or last verified /active), lock and pending schedule' })
   @ApiQuery({ name: 'sender_id', required: false, description: 'only the receivers this sender feeds' })
-  list(@Query('sender_id') senderId?: string): Promise<ReceiverConnection[]> {
+  list(@Query('sender_id') senderId?: unknown): Promise<ReceiverConnection[]> {
     return this.live.list({ sender_id: senderId });
   }
 

@@ -17,10 +17,6 @@ export class GuardAdmin {
     private readonly recorder: RoutingRecorder,
   ) {}
 
-  locks(): Promise<ReceiverLock[]> {
-    return this.db.readPrimary((sql) => this.guards.locks(sql));
-  }
-
   async lock(actor: Actor, receiverId: string, body: unknown): Promise<ReceiverLock> {
     const { reason } = parseInput(LockRequest, body, 'invalid_lock');
     if (!(await this.nmos.getResource('receivers', receiverId)))
@@ -30,7 +26,7 @@ export class GuardAdmin {
       if (existing && !ownsLock(actor, existing.owner) && !isAtLeast(actor, 'admin'))
         throw new DomainError('locked', 'receiver_locked', `Receiver ${receiverId} is already locked by ${existing.owner.name}: ${existing.reason}`);
       const lock = await this.guards.lock(sql, receiverId, eventActor(actor), reason);
-      await this.recorder.recordIn(sql, [], [{ action: 'lock.set', outcome: 'succeeded', actor, receiver_id: receiverId, request: { reason } }]);
+      await this.recorder.recordIn(sql, { audits: [{ action: 'lock.set', outcome: 'succeeded', actor, receiver_id: receiverId, request: { reason } }] });
       return lock;
     });
   }
@@ -48,10 +44,8 @@ export class GuardAdmin {
           `Receiver ${receiverId} is locked by ${existing.owner.name}; only they, or an admin with X-Override-Reason, can unlock it`,
         );
       await this.guards.unlock(sql, receiverId);
-      await this.recorder.recordIn(
-        sql,
-        [],
-        [
+      await this.recorder.recordIn(sql, {
+        audits: [
           {
             action: 'lock.removed',
             outcome: 'succeeded',
@@ -61,7 +55,7 @@ export class GuardAdmin {
             request: { lock: existing },
           },
         ],
-      );
+      });
     });
   }
 
@@ -74,7 +68,7 @@ export class GuardAdmin {
     return this.db.write(async (sql) => {
       const saved = await this.guards.addPolicy(sql, policy, eventActor(actor));
       if (!saved) throw new DomainError('conflict', 'policy_exists', `A policy named ${policy.name} exists`);
-      await this.recorder.recordIn(sql, [], [{ action: 'policy.created', outcome: 'succeeded', actor, request: saved }]);
+      await this.recorder.recordIn(sql, { audits: [{ action: 'policy.created', outcome: 'succeeded', actor, request: saved }] });
       return saved;
     });
   }
@@ -83,7 +77,7 @@ export class GuardAdmin {
     await this.db.write(async (sql) => {
       const removed = await this.guards.removePolicy(sql, idOrName);
       if (!removed) throw new DomainError('not_found', 'policy_not_found', `No policy ${idOrName}`);
-      await this.recorder.recordIn(sql, [], [{ action: 'policy.deleted', outcome: 'succeeded', actor, request: removed }]);
+      await this.recorder.recordIn(sql, { audits: [{ action: 'policy.deleted', outcome: 'succeeded', actor, request: removed }] });
     });
   }
 
@@ -91,7 +85,7 @@ export class GuardAdmin {
     const { effect } = parseInput(DefaultEffectRequest, body, 'invalid_policy');
     await this.db.write(async (sql) => {
       await this.guards.setDefaultEffect(sql, effect);
-      await this.recorder.recordIn(sql, [], [{ action: 'policy.default_changed', outcome: 'succeeded', actor, request: { effect } }]);
+      await this.recorder.recordIn(sql, { audits: [{ action: 'policy.default_changed', outcome: 'succeeded', actor, request: { effect } }] });
     });
     return { default_effect: effect };
   }

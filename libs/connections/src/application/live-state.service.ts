@@ -4,7 +4,7 @@ import { DatabaseService, type Sql } from '#database';
 import { EventsService } from '#events';
 import { NmosChangeFollowers, NmosQueryService, type MergedChange } from '#registry';
 import { receiverStateEvent, versionTime, type ReceiverState } from '../domain/receiver-state.js';
-import { ConnectionStateRepository, type DeviceSchedule, type VerifiedConnection } from '../infra/connection-state.repository.js';
+import { ConnectionStateRepository, type VerifiedConnection } from '../infra/connection-state.repository.js';
 import { GuardRepository, type ReceiverLock } from '../infra/guard.repository.js';
 
 export interface ReceiverConnection extends ReceiverState {
@@ -36,7 +36,11 @@ export class LiveStateService implements OnModuleInit {
     this.followers.add((sql, changes) => this.followRegistry(sql, changes));
   }
 
-  async list(filter: { sender_id?: string } = {}): Promise<ReceiverConnection[]> {
+  async list(filter: { sender_id?: unknown } = {}): Promise<ReceiverConnection[]> {
+    if (filter.sender_id !== undefined && (typeof filter.sender_id !== 'string' || filter.sender_id === ''))
+      throw new DomainError('invalid', 'validation_failed', 'sender_id: give one sender id', {
+        fields: [{ field: 'sender_id', message: 'give one sender id' }],
+      });
     const [receivers, extra] = await Promise.all([this.nmos.all('receivers'), this.db.read((sql) => this.extras(sql))]);
     const all = receivers.map((r) => this.combine(r.id, r.version, r.resource, extra));
     return filter.sender_id ? all.filter((c) => c.sender_id === filter.sender_id) : all;
@@ -59,11 +63,10 @@ export class LiveStateService implements OnModuleInit {
     // One connection: its queries run one after another.
     const verified = await this.state.verified(sql, ids);
     const locks = await this.guards.locks(sql, ids);
-    const pending = await this.state.deviceSchedules(sql, 'pending');
     return {
       verified: new Map<string, VerifiedConnection>(verified.map((v) => [v.receiver_id, v])),
       locks: new Map<string, ReceiverLock>(locks.map((l) => [l.receiver_id, l])),
-      pending: new Map<string, DeviceSchedule>(pending.map((p) => [p.receiver_id, p])),
+      pending: await this.state.pendingOn(sql, ids),
     };
   }
 

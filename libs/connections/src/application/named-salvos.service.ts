@@ -28,10 +28,15 @@ export class NamedSalvos {
   }
 
   async save(actor: Actor, name: string, body: unknown): Promise<NamedSalvo> {
-    const salvo = parseInput(NamedSalvoRequest, { ...(typeof body === 'object' && body !== null ? body : {}), name }, 'invalid_salvo');
+    const fields = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+    if (fields.name !== undefined && fields.name !== name)
+      throw new DomainError('invalid', 'invalid_salvo', 'name: must be the name in the path', {
+        fields: [{ field: 'name', message: 'must be the name in the path' }],
+      });
+    const salvo = parseInput(NamedSalvoRequest, { ...fields, name }, 'invalid_salvo');
     return this.db.write(async (sql) => {
       const saved = await this.salvos.save(sql, salvo, eventActor(actor));
-      await this.recorder.recordIn(sql, [], [{ action: 'salvo.saved', outcome: 'succeeded', actor, request: salvo }]);
+      await this.recorder.recordIn(sql, { audits: [{ action: 'salvo.saved', outcome: 'succeeded', actor, request: salvo }] });
       return saved;
     });
   }
@@ -39,7 +44,7 @@ export class NamedSalvos {
   async remove(actor: Actor, name: string): Promise<void> {
     await this.db.write(async (sql) => {
       if (!(await this.salvos.remove(sql, name))) throw new DomainError('not_found', 'salvo_not_found', `No saved salvo ${name}`);
-      await this.recorder.recordIn(sql, [], [{ action: 'salvo.deleted', outcome: 'succeeded', actor, request: { name } }]);
+      await this.recorder.recordIn(sql, { audits: [{ action: 'salvo.deleted', outcome: 'succeeded', actor, request: { name } }] });
     });
   }
 

@@ -1,21 +1,31 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { INSTANCE_ID, sleep } from '#common';
+import { formatTai, INSTANCE_ID, sleep, taiToDate } from '#common';
 import { DatabaseService, DatabaseUnavailableError, type Sql } from '#database';
 import { EventsService } from '#events';
 import { eventActor, type Actor } from '../domain/actor.js';
+import { activationInstant, type Activation } from '../domain/activation.js';
+import type { ConnectionPlan } from '../domain/connection-plan.js';
 import { receiverStateEvent } from '../domain/receiver-state.js';
 import { AuditRepository, type AuditEntry } from '../infra/audit.repository.js';
-import { ConnectionStateRepository } from '../infra/connection-state.repository.js';
+import { ConnectionStateRepository, type DeviceSchedule } from '../infra/connection-state.repository.js';
 import type { ReceiverClaim } from './inflight-locks.js';
 
-type Verified = { receiverId: string; active: Record<string, unknown> };
+/** What a take, salvo or administrative change leaves to record, all in one transaction. */
+export interface RoutingChange {
+  /** Each receiver's /active as read back after the take; each becomes a receiver.state.changed event. */
+  verified?: Array<{ receiverId: string; active: Record<string, unknown> }>;
+  /** Activations the devices accepted for later, verified by the scheduler after their time. */
+  scheduled?: Array<{ receiverId: string; senderId: string | null; activation: Activation; expected: ConnectionPlan['expected'] }>;
+  audits: AuditEntry[];
+  actor?: Actor;
+}
 
 /** How long a write after a device already acted keeps trying through a database failover. */
 const PERSIST_FOR_MS = 10_000;
 
 /**
- * Writes what happened: each verified /active (with its receiver.state.changed event) and the audit
- * rows, in one transaction. The device has already acted by then, so a database outage is waited out
+ * Writes what happened: each verified /active (with its receiver.state.changed event), the activations
+ * scheduled on devices and the audit rows, in one transaction. The device has already acted by then, so a database outage is waited out
  * for a while rather than losing the record.
  */
 @Injectable()
@@ -29,17 +39,19 @@ export class RoutingRecorder {
     private readonly events: EventsService,
   ) {}
 
-  /** With the take's claim, released in the same transaction. */
-  async record(verified: Verified[], entries: AuditEntry[], actor?: Actor, claim?: ReceiverClaim): Promise<void> {
-    await this.persist(async (sql) => {
-      await this.recordIn(sql, verified, entries, actor);
+  /** With the take's claim, released in the same transaction. Answers the device schedules it recorded. */
+  async record(change: RoutingChange, claim?: ReceiverClaim): Promise<DeviceSchedule[]> {
+    const schedules = await this.persist(async (sql) => {
+      const saved = await this.recordIn(sql, change);
       if (claim) await claim.releaseIn(sql);
+      return saved;
     });
     claim?.recorded();
+    return schedules;
   }
 
   /** The same, inside the caller's transaction. */
-  async recordIn(sql: Sql, verified: Verified[], entries: AuditEntry[], actor?: Actor): Promise<void> {
+  async recordIn(sql: Sql, { verified = [], scheduled = [], audits, actor }: RoutingChange): Promise<DeviceSchedule[]> {
     for (const { receiverId, active } of verified) {
       const saved = await this.state.saveVerified(sql, receiverId, active, actor ? eventActor(actor) : null);
       const state = {
@@ -51,7 +63,24 @@ export class RoutingRecorder {
       };
       await this.events.record(sql, receiverStateEvent(state, actor ? eventActor(actor) : undefined));
     }
-    await this.audit.insert(sql, entries, INSTANCE_ID);
+    const schedules: DeviceSchedule[] = [];
+    for (const entry of scheduled) {
+      const at = activationInstant(entry.activation);
+      schedules.push(
+        await this.state.addDeviceSchedule(sql, {
+          receiver_id: entry.receiverId,
+          sender_id: entry.senderId,
+          mode: entry.activation.mode,
+          requested_time: entry.activation.requested_time!,
+          activation_time: formatTai(at),
+          activation_at: taiToDate(at),
+          expected: entry.expected,
+          created_by: actor ?? null,
+        }),
+      );
+    }
+    await this.audit.insert(sql, audits, INSTANCE_ID);
+    return schedules;
   }
 
   /** Runs `work` in a transaction, retrying through a failover for up to PERSIST_FOR_MS. */

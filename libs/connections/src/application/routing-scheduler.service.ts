@@ -140,17 +140,20 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnApplicationSh
     const ok = problems.length === 0;
     await this.recorder.persist(async (sql) => {
       if (!(await this.state.settle(sql, schedule.id, ok ? 'activated' : 'failed', ok ? { active } : { problems, active }))) return;
-      await this.recorder.recordIn(sql, ok ? [{ receiverId: schedule.receiver_id, active: active! }] : [], [
-        {
-          action: 'connection.scheduled_verified',
-          outcome: ok ? 'succeeded' : 'failed',
-          receiver_id: schedule.receiver_id,
-          sender_id: schedule.sender_id,
-          request: { schedule_id: schedule.id, activation_time: schedule.activation_time },
-          active,
-          error: ok ? undefined : { problems },
-        },
-      ]);
+      await this.recorder.recordIn(sql, {
+        verified: ok ? [{ receiverId: schedule.receiver_id, active: active! }] : [],
+        audits: [
+          {
+            action: 'connection.scheduled_verified',
+            outcome: ok ? 'succeeded' : 'failed',
+            receiver_id: schedule.receiver_id,
+            sender_id: schedule.sender_id,
+            request: { schedule_id: schedule.id, activation_time: schedule.activation_time },
+            active,
+            error: ok ? undefined : { problems },
+          },
+        ],
+      });
     });
   }
 }

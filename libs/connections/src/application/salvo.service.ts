@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DomainError, formatTai, sleep, taiNowNanos, taiToDate } from '#common';
+import { DomainError, sleep, taiNowNanos } from '#common';
 import { AppConfig } from '#config';
 import type { Actor } from '../domain/actor.js';
 import { absoluteIn, activationInstant, IMMEDIATE, type Activation } from '../domain/activation.js';
@@ -10,10 +10,9 @@ import { mapLimit } from '../domain/map-limit.js';
 import type { SalvoRequest } from '../domain/requests.js';
 import type { ParsedSdp } from '../domain/sdp.js';
 import type { AuditEntry } from '../infra/audit.repository.js';
-import { ConnectionStateRepository } from '../infra/connection-state.repository.js';
 import { InflightLocks, type ReceiverClaim } from './inflight-locks.js';
 import { RoutingGuard } from './routing-guard.js';
-import { RoutingRecorder } from './routing-recorder.js';
+import { RoutingRecorder, type RoutingChange } from './routing-recorder.js';
 import { SwitchEngine, type SwitchItem, type SwitchOutcome } from './switch-engine.js';
 import { TargetResolver } from './target-resolver.js';
 
@@ -54,7 +53,6 @@ export class SalvoService {
     private readonly locks: InflightLocks,
     private readonly engine: SwitchEngine,
     private readonly recorder: RoutingRecorder,
-    private readonly state: ConnectionStateRepository,
     private readonly config: AppConfig,
   ) {}
 
@@ -87,6 +85,7 @@ export class SalvoService {
       outcome: SalvoResult['outcome'],
       verified: Array<{ receiverId: string; active: Record<string, unknown> }>,
       claim?: ReceiverClaim,
+      scheduled: RoutingChange['scheduled'] = [],
     ): Promise<SalvoResult> => {
       audits.push({
         action: 'salvo',
@@ -97,7 +96,7 @@ export class SalvoService {
         request: { name, ...request },
         duration_ms: performance.now() - started,
       });
-      await this.recorder.record(verified, audits, actor, claim);
+      await this.recorder.record({ verified, scheduled, audits, actor }, claim);
       return { salvo_id: salvoId, ...(name ? { name } : {}), outcome, activation, items: results, duration_ms: Math.round(performance.now() - started) };
     };
     if (allowed.length === 0 || (rollback && allowed.length < items.length)) return finish('failed', []);
@@ -137,14 +136,17 @@ export class SalvoService {
         const verified: Array<{ receiverId: string; active: Record<string, unknown> }> = [];
         outcomes.forEach((outcome, k) => this.note(actor, salvoId, ready[k], outcome, results, audits, verified));
         const failed = outcomes.some((o) => o.state === 'failed') || ready.length < allowed.length;
-        if (!failed) {
-          await this.recordDeviceSchedules(actor, ready, outcomes, activation);
-          return finish('succeeded', verified, claim);
-        }
-        if (!rollback) {
-          await this.recordDeviceSchedules(actor, ready, outcomes, activation);
-          return finish(outcomes.some((o) => o.state !== 'failed') ? 'partial' : 'failed', verified, claim);
-        }
+        // Scheduled (not synchronised) salvos leave activations pending on the devices, verified after their time.
+        const scheduled = ready
+          .filter((_, k) => outcomes[k].state === 'scheduled')
+          .map(({ item }) => ({
+            receiverId: String(item.target.receiver.id),
+            senderId: item.target.sender ? String(item.target.sender.id) : null,
+            activation,
+            expected: item.plan.expected,
+          }));
+        if (!failed) return finish('succeeded', verified, claim, scheduled);
+        if (!rollback) return finish(outcomes.some((o) => o.state !== 'failed') ? 'partial' : 'failed', verified, claim, scheduled);
         const restored = await this.restore(actor, salvoId, ready, outcomes, results, audits);
         return finish(results.some((r) => r.state === 'rollback_failed') ? 'rollback_failed' : 'rolled_back', restored, claim);
       },
@@ -214,27 +216,6 @@ export class SalvoService {
         duration_ms: outcome.device_ms,
       }),
     );
-  }
-
-  /** Scheduled (not synchronised) salvos leave activations pending on the devices: recorded for verification. */
-  private async recordDeviceSchedules(actor: Actor, ready: Array<{ item: SwitchItem }>, outcomes: SwitchOutcome[], activation: Activation): Promise<void> {
-    const scheduled = ready.filter((_, k) => outcomes[k].state === 'scheduled');
-    if (scheduled.length === 0) return;
-    const at = activationInstant(activation);
-    await this.recorder.persist(async (sql) => {
-      for (const { item } of scheduled) {
-        await this.state.addDeviceSchedule(sql, {
-          receiver_id: String(item.target.receiver.id),
-          sender_id: item.target.sender ? String(item.target.sender.id) : null,
-          mode: activation.mode,
-          requested_time: activation.requested_time!,
-          activation_time: formatTai(at),
-          activation_at: taiToDate(at),
-          expected: item.plan.expected,
-          created_by: actor,
-        });
-      }
-    });
   }
 
   private auditOf(

@@ -11,7 +11,7 @@ import { SalvoRepository, type ControllerSchedule } from '../infra/salvo.reposit
 import { RoutingGuard } from './routing-guard.js';
 import { RoutingRecorder } from './routing-recorder.js';
 import { TargetResolver } from './target-resolver.js';
-import { toRequest } from './named-salvos.service.js';
+import { NamedSalvos, toRequest } from './named-salvos.service.js';
 
 /** Controller-side schedules (fire a salvo later) and the scheduled activations held by devices. */
 @Injectable()
@@ -19,6 +19,7 @@ export class SchedulesService {
   constructor(
     private readonly db: DatabaseService,
     private readonly salvos: SalvoRepository,
+    private readonly named: NamedSalvos,
     private readonly state: ConnectionStateRepository,
     private readonly resolver: TargetResolver,
     private readonly guard: RoutingGuard,
@@ -37,22 +38,13 @@ export class SchedulesService {
     if (fireAt.getTime() < Date.now() - this.config.routing.scheduleMissedWindowSeconds * 1000)
       throw new DomainError('invalid', 'invalid_schedule', 'fire_at: is in the past', { fields: [{ field: 'fire_at', message: 'is in the past' }] });
     const salvo = request.salvo
-      ? await this.db
-          .readPrimary((sql) => this.salvos.get(sql, request.salvo!))
-          .then((found) => {
-            if (!found) throw new DomainError('not_found', 'salvo_not_found', `No saved salvo ${request.salvo}`);
-            return toRequest(found);
-          })
+      ? toRequest(await this.named.get(request.salvo))
       : { connections: request.connections!, on_failure: request.on_failure, ...(request.synchronised ? { synchronised: true } : {}) };
-    const resolved = await this.resolver.resolve(salvo.connections);
-    const problem = resolved.find((r) => r instanceof DomainError);
-    if (problem) throw problem;
-    const verdicts = await this.guard.check(actor, resolved as Array<Exclude<(typeof resolved)[number], DomainError>>);
-    const refused = verdicts.find((v) => !v.allowed);
-    if (refused && !refused.allowed) throw refused.error;
+    const verdicts = await this.guard.check(actor, await this.resolver.resolveAll(salvo.connections));
+    for (const verdict of verdicts) if (!verdict.allowed) throw verdict.error;
     return this.db.write(async (sql) => {
       const saved = await this.salvos.addSchedule(sql, request.salvo ?? null, salvo, fireAt, { ...eventActor(actor), role: actor.role });
-      await this.recorder.recordIn(sql, [], [{ action: 'schedule.created', outcome: 'succeeded', actor, request: { id: saved.id, ...request } }]);
+      await this.recorder.recordIn(sql, { audits: [{ action: 'schedule.created', outcome: 'succeeded', actor, request: { id: saved.id, ...request } }] });
       return saved;
     });
   }
@@ -75,7 +67,7 @@ export class SchedulesService {
         if (!found) throw new DomainError('not_found', 'schedule_not_found', `No schedule ${id}`);
         throw new DomainError('conflict', 'schedule_not_pending', `Schedule ${id} is ${found.state}: only a pending schedule can be cancelled`);
       }
-      await this.recorder.recordIn(sql, [], [{ action: 'schedule.cancelled', outcome: 'succeeded', actor, request: { id } }]);
+      await this.recorder.recordIn(sql, { audits: [{ action: 'schedule.cancelled', outcome: 'succeeded', actor, request: { id } }] });
       return cancelled;
     });
   }
@@ -93,8 +85,7 @@ export class SchedulesService {
     const schedule = await this.db.readPrimary((sql) => this.state.deviceSchedule(sql, id));
     if (!schedule) throw new DomainError('not_found', 'schedule_not_found', `No device schedule ${id}`);
     if (schedule.state !== 'pending') throw new DomainError('conflict', 'schedule_not_pending', `Device schedule ${id} is ${schedule.state}`);
-    const [target] = await this.resolver.resolve([{ receiver_id: schedule.receiver_id, sender_id: null }]);
-    if (target instanceof DomainError) throw target;
+    const [target] = await this.resolver.resolveAll([{ receiver_id: schedule.receiver_id, sender_id: null }]);
     let answer;
     try {
       answer = await this.devices.patchStaged(target.api, schedule.receiver_id, { activation: { mode: null } });
@@ -103,10 +94,8 @@ export class SchedulesService {
     }
     return this.recorder.persist(async (sql) => {
       await this.state.settle(sql, id, 'cancelled', { device: answer });
-      await this.recorder.recordIn(
-        sql,
-        [],
-        [
+      await this.recorder.recordIn(sql, {
+        audits: [
           {
             action: 'connection.schedule_cancelled',
             outcome: 'succeeded',
@@ -116,7 +105,7 @@ export class SchedulesService {
             device_answer: answer,
           },
         ],
-      );
+      });
       return (await this.state.deviceSchedule(sql, id))!;
     });
   }

@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, formatTai, taiToDate } from '#common';
+import { DomainError } from '#common';
 import { AppConfig } from '#config';
 import type { Actor } from '../domain/actor.js';
-import { activationInstant, IMMEDIATE, type Activation } from '../domain/activation.js';
+import { IMMEDIATE, type Activation } from '../domain/activation.js';
 import { errorSummary } from '../domain/device-errors.js';
 import type { TakeRequest } from '../domain/requests.js';
 import type { AuditEntry } from '../infra/audit.repository.js';
-import { ConnectionStateRepository } from '../infra/connection-state.repository.js';
 import { InflightLocks } from './inflight-locks.js';
 import { RoutingGuard, type GuardOverride } from './routing-guard.js';
 import { RoutingRecorder } from './routing-recorder.js';
@@ -41,7 +40,6 @@ export class TakeService {
     private readonly locks: InflightLocks,
     private readonly engine: SwitchEngine,
     private readonly recorder: RoutingRecorder,
-    private readonly state: ConnectionStateRepository,
     config: AppConfig,
   ) {
     // Constraints, SDP, PATCH and /active, each with the device timeout, plus a margin.
@@ -83,7 +81,7 @@ export class TakeService {
       ...entry,
     });
     const refuse = async (error: DomainError, outcome: 'refused' | 'failed'): Promise<never> => {
-      await this.recorder.record([], [audit({ outcome, error: errorSummary(error) })]);
+      await this.recorder.record({ audits: [audit({ outcome, error: errorSummary(error) })] });
       throw error;
     };
 
@@ -105,7 +103,10 @@ export class TakeService {
       const outcome = await this.engine.single({ target, plan });
       const base = { request: plan.patch, device_answer: outcome.device_answer, override_reason: overrideNote };
       if (outcome.state === 'failed') {
-        await this.recorder.record([], [audit({ ...base, outcome: 'failed', active: outcome.active, error: errorSummary(outcome.error!) })], actor, claim);
+        await this.recorder.record(
+          { audits: [audit({ ...base, outcome: 'failed', active: outcome.active, error: errorSummary(outcome.error!) })], actor },
+          claim,
+        );
         throw outcome.error!;
       }
       const result = {
@@ -115,33 +116,28 @@ export class TakeService {
         device_ms: Math.round(outcome.device_ms),
       };
       if (outcome.state === 'scheduled') {
-        const at = activationInstant(activation);
-        const schedule = await this.recorder.persist(async (sql) => {
-          const saved = await this.state.addDeviceSchedule(sql, {
-            receiver_id: item.receiver_id,
-            sender_id: item.sender_id,
-            mode: activation.mode,
-            requested_time: activation.requested_time!,
-            activation_time: formatTai(at),
-            activation_at: taiToDate(at),
-            expected: plan.expected,
-            created_by: actor,
-          });
-          await this.recorder.recordIn(sql, [], [audit({ ...base, outcome: 'scheduled' })], actor);
-          return saved;
-        });
+        const [schedule] = await this.recorder.record(
+          {
+            scheduled: [{ receiverId: item.receiver_id, senderId: item.sender_id, activation, expected: plan.expected }],
+            audits: [audit({ ...base, outcome: 'scheduled' })],
+            actor,
+          },
+          claim,
+        );
         return {
           ...result,
           state: 'scheduled',
-          activation: { ...activation, activation_time: formatTai(at) },
+          activation: { ...activation, activation_time: schedule.activation_time },
           schedule_id: schedule.id,
           duration_ms: Math.round(performance.now() - started),
         };
       }
       await this.recorder.record(
-        [{ receiverId: item.receiver_id, active: outcome.active! }],
-        [audit({ ...base, outcome: 'succeeded', active: outcome.active })],
-        actor,
+        {
+          verified: [{ receiverId: item.receiver_id, active: outcome.active! }],
+          audits: [audit({ ...base, outcome: 'succeeded', active: outcome.active })],
+          actor,
+        },
         claim,
       );
       const active = outcome.active!;

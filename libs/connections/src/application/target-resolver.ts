@@ -66,6 +66,13 @@ export class TargetResolver {
     });
   }
 
+  /** All of them, or the first item's error (404, 409): for paths that act on every item or none. */
+  async resolveAll(items: Array<{ receiver_id: string; sender_id: string | null; legs?: LegChoice }>): Promise<RoutingTarget[]> {
+    const resolved = await this.resolve(items);
+    for (const target of resolved) if (target instanceof DomainError) throw target;
+    return resolved as RoutingTarget[];
+  }
+
   private async byId(type: string, ids: string[]): Promise<Map<string, Resource>> {
     if (ids.length === 0) return new Map();
     const rows = await this.nmos.some(type, [...new Set(ids)]);

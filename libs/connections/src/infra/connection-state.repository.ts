@@ -96,11 +96,12 @@ export class ConnectionStateRepository {
     return row;
   }
 
-  /** The earliest pending device-side schedule of each of these receivers. */
-  async pendingOn(sql: Sql, receiverIds: string[]): Promise<Map<string, DeviceSchedule>> {
+  /** The earliest pending device-side schedule of each of these receivers (of every receiver without ids). */
+  async pendingOn(sql: Sql, receiverIds?: string[]): Promise<Map<string, DeviceSchedule>> {
     const rows = await sql.query<DeviceSchedule & Record<string, unknown>>(
-      `SELECT DISTINCT ON (receiver_id) * FROM device_schedules WHERE receiver_id = ANY($1::text[]) AND state = 'pending' ORDER BY receiver_id, activation_at`,
-      [receiverIds],
+      `SELECT DISTINCT ON (receiver_id) * FROM device_schedules WHERE ($1::text[] IS NULL OR receiver_id = ANY($1::text[])) AND state = 'pending'
+       ORDER BY receiver_id, activation_at`,
+      [receiverIds ?? null],
     );
     return new Map(rows.map((row) => [row.receiver_id, row]));
   }
