@@ -35,6 +35,8 @@ const VERIFY_AFTER_MS = 500;
 export class RoutingScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RoutingScheduler.name);
   private readonly loop: LeaseLoop;
+  /** Salvos fired and still running: they overlap the ticks, and stopping waits for them. */
+  private readonly firing = new Set<Promise<void>>();
 
   constructor(
     private readonly db: DatabaseService,
@@ -85,6 +87,7 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnApplicationSh
       }
       await sleep(TICK_MS);
     }
+    await Promise.all(this.firing);
   }
 
   private async fireDue(holding: () => boolean): Promise<void> {
@@ -95,7 +98,8 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnApplicationSh
       if (!holding()) return;
       const claimed = await this.db.write((sql) => this.salvos.claimDue(sql, INSTANCE_ID));
       if (!claimed) return;
-      void this.fire(claimed);
+      const fired = this.fire(claimed).finally(() => this.firing.delete(fired));
+      this.firing.add(fired);
     }
   }
 

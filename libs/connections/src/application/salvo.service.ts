@@ -176,7 +176,7 @@ export class SalvoService {
         active: outcome.active,
         ...(ok ? {} : { error: errorSummary(outcome.error!) }),
       };
-      if (ok) verified.push({ receiverId: results[index].receiver_id, active: outcome.active! });
+      if (outcome.active) verified.push({ receiverId: results[index].receiver_id, active: outcome.active });
       audits.push({
         action: 'salvo.rollback',
         outcome: ok ? 'succeeded' : 'failed',
@@ -206,7 +206,8 @@ export class SalvoService {
     result.state = outcome.state;
     result.active = outcome.active;
     if (outcome.error) result.error = errorSummary(outcome.error);
-    if (outcome.state === 'activated') verified.push({ receiverId: result.receiver_id, active: outcome.active! });
+    // Whatever /active showed is recorded, what was asked or not: the device is the truth.
+    if (outcome.active) verified.push({ receiverId: result.receiver_id, active: outcome.active });
     audits.push(
       this.auditOf(actor, salvoId, result, outcome.state === 'activated' ? 'succeeded' : outcome.state === 'scheduled' ? 'scheduled' : 'failed', {
         request: ready.item.plan.patch,

@@ -103,8 +103,10 @@ export class TakeService {
       const outcome = await this.engine.single({ target, plan });
       const base = { request: plan.patch, device_answer: outcome.device_answer, override_reason: overrideNote };
       if (outcome.state === 'failed') {
+        // The device is the truth: what its /active showed is recorded even when it is not what was asked.
+        const verified = outcome.active ? [{ receiverId: item.receiver_id, active: outcome.active }] : [];
         await this.recorder.record(
-          { audits: [audit({ ...base, outcome: 'failed', active: outcome.active, error: errorSummary(outcome.error!) })], actor },
+          { verified, audits: [audit({ ...base, outcome: 'failed', active: outcome.active, error: errorSummary(outcome.error!) })], actor },
           claim,
         );
         throw outcome.error!;
