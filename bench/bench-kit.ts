@@ -47,3 +47,10 @@ export function startEmbeddedController(dataDir: string, port: number, admin: { 
     'listening on',
   );
 }
+
+/** Logs in and answers the headers of authenticated JSON requests. */
+export async function authHeaders(url: string, admin: { username: string; password: string }): Promise<Record<string, string>> {
+  const login = await fetch(`${url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(admin) });
+  const { token } = (await login.json()) as { token: string };
+  return { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+}

@@ -7,7 +7,7 @@ import autocannon from 'autocannon';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { percentile, rssMb, startEmbeddedController, startProcess } from './bench-kit.js';
+import { authHeaders, percentile, rssMb, startEmbeddedController, startProcess } from './bench-kit.js';
 
 const PORT = 19_080 + Math.floor(Math.random() * 500);
 const ADMIN = { username: 'admin', password: 'bench-password-1' };
@@ -41,10 +41,7 @@ async function main(): Promise<void> {
   const controller = await startEmbeddedController(join(work, 'data'), PORT, ADMIN);
   const url = `http://127.0.0.1:${PORT}`;
   try {
-    const { token } = (await (
-      await fetch(`${url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) })
-    ).json()) as { token: string };
-    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const auth = await authHeaders(url, ADMIN);
     const expected = manifest.nodes.length * 82;
     const syncStarted = performance.now();
     await fetch(`${url}/api/registry/config`, {

@@ -6,7 +6,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { percentile, rssMb, startEmbeddedController, startProcess } from './bench-kit.js';
+import { authHeaders, percentile, rssMb, startEmbeddedController, startProcess } from './bench-kit.js';
 
 const PORT = 20_080 + Math.floor(Math.random() * 500);
 const ADMIN = { username: 'admin', password: 'bench-password-1' };
@@ -29,10 +29,7 @@ async function main(): Promise<void> {
   const controller = await startEmbeddedController(join(work, 'data'), PORT, ADMIN);
   const url = `http://127.0.0.1:${PORT}`;
   try {
-    const { token } = (await (
-      await fetch(`${url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) })
-    ).json()) as { token: string };
-    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const headers = await authHeaders(url, ADMIN);
     const api = async (method: string, path: string, body?: unknown) => {
       const response = await fetch(url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
       return { status: response.status, body: (await response.json()) as any };

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { rssMb } from './bench-kit.js';
+import { authHeaders, rssMb } from './bench-kit.js';
 
 const MAIN = resolve('dist/apps/controller/src/main.js');
 const PORT = 18_080 + Math.floor(Math.random() * 1000);
@@ -68,9 +68,7 @@ async function main(): Promise<void> {
     console.log(`start to ready, existing data folder:         ${Math.round(readyMs)} ms`);
     console.log(`RSS after start:                              ${rssMb(child.pid!)} MB`);
 
-    const login = await fetch(`${url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
-    const { token } = (await login.json()) as { token: string };
-    const auth = { authorization: `Bearer ${token}` };
+    const auth = await authHeaders(url, ADMIN);
 
     await load('warm-up /api/health', { url: `${url}/api/health`, duration: 3 });
     await load('warm-up /api/me', { url: `${url}/api/me`, headers: auth, duration: 3 });
