@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { ControllerProcess } from '../support/controller-process.js';
 import { eventually } from '../support/eventually.js';
@@ -56,6 +56,41 @@ describe('embedded defaults, restarts and shutdown', () => {
     expect(await running.exited).toBe(0);
     expect(postgresRunning()).toBe(false);
     expect(running.log).toContain('embedded PostgreSQL stopped');
+  });
+
+  it('ends its drain so that nothing sent to it fails: connections close after each answer, then new ones are refused, and a request on a connection accepted before that is still served', async () => {
+    const running = await ControllerProcess.spawn(embeddedEnv({ SHUTDOWN_DRAIN_SECONDS: '2' }));
+    await running.ready();
+    const keptAlive = await openSocket(running.port);
+    expect(await rawGet(keptAlive, '/api/health')).toMatch(/^HTTP\/1\.1 200/);
+    running.signal('SIGTERM');
+    // The idle keep-alive connection is closed by the replica, not left for a balancer to reuse.
+    await closedByPeer(keptAlive);
+    const early = await openSocket(running.port);
+    const duringDrain = await rawGet(await openSocket(running.port), '/api/health');
+    expect(duringDrain).toMatch(/^HTTP\/1\.1 200/);
+    expect(duringDrain.toLowerCase()).toContain('connection: close');
+    await eventually(async () => expect(await connectError(running.port)).toBe('ECONNREFUSED'), 5_000, 20);
+    // Accepted before the listener closed, its request sent after: served, not reset and not 503.
+    expect(await rawGet(early, '/api/health')).toMatch(/^HTTP\/1\.1 200/);
+    expect(await running.exited).toBe(0);
+  });
+
+  it('starts with the embedded broker on a free port when 1883 is taken and MQTT_EMBEDDED_PORT is not set', async () => {
+    const blocker = createServer().listen(1883, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r).once('error', r)); // taken already (Mosquitto) is as good
+    const started = await ControllerProcess.spawn(embeddedEnv({ MQTT_EMBEDDED_PORT: '' }));
+    try {
+      await started.ready();
+      const printed = /MQTT: +mqtt:\/\/127\.0\.0\.1:(\d+) \(embedded broker\)/.exec(started.log);
+      expect(printed).not.toBeNull();
+      expect(Number(printed![1])).not.toBe(1883);
+      expect(await connectError(Number(printed![1]))).toBeUndefined();
+    } finally {
+      started.signal('SIGTERM');
+      await started.exited;
+      blocker.close();
+    }
   });
 
   it('keeps users and the JWT secret across restarts, and never overwrites the first admin', async () => {
@@ -124,3 +159,49 @@ describe('embedded defaults, restarts and shutdown', () => {
     expect(bad.log).not.toContain('listening');
   });
 });
+
+function openSocket(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => resolve(socket)).once('error', reject);
+  });
+}
+
+/** One HTTP/1.1 request on a raw socket; resolves with everything read until the answer is complete or the socket closes. */
+function rawGet(socket: Socket, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString();
+      const [head, body = ''] = text.split('\r\n\r\n');
+      const length = /content-length: *(\d+)/i.exec(head);
+      if (length && Buffer.byteLength(body) >= Number(length[1])) done();
+    };
+    const done = () => {
+      socket.off('data', onData);
+      resolve(text);
+    };
+    socket.on('data', onData).once('end', done).once('error', reject);
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+  });
+}
+
+function closedByPeer(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    if (socket.readableEnded || socket.destroyed) return resolve();
+    socket.once('end', () => resolve()).once('close', () => resolve());
+    socket.resume();
+  });
+}
+
+/** The error code of a fresh connection attempt, or undefined when it connects. */
+function connectError(port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(undefined);
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code));
+  });
+}

@@ -2,8 +2,13 @@ import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createRootLogger, INSTANCE_ID, sleep } from '#common';
 import { AppConfig, ConfigError, environmentWithDotenv, loadConfig } from '#config';
+import { EventsService } from '#events';
 import { ReadinessState } from '#health';
 import { createControllerApp } from './create-app.js';
+import { HttpDrain } from './http-drain.js';
+
+/** After the drain, how long requests in flight may take to finish (takes and salvos wait on devices). */
+const IN_FLIGHT_GRACE_MS = 15_000;
 
 function readConfig(): AppConfig {
   try {
@@ -20,17 +25,23 @@ async function main(): Promise<void> {
   const logger = createRootLogger(config.logLevel, { instance: INSTANCE_ID });
   const startedAt = performance.now();
   let app: NestFastifyApplication | undefined;
+  let drain: HttpDrain | undefined;
   let stopping = false;
 
-  // A rolling update loses no request: readiness turns 503, the load balancer stops sending, requests
-  // in flight finish, then leases are released and pools closed.
+  // A rolling update loses no request: readiness turns 503 and every answer closes its connection, so a
+  // balancer that follows readiness stops sending; then the listener closes, so one that does not is
+  // refused and retries elsewhere; requests in flight finish; only then are leases released and pools
+  // closed (Nest would close the modules before the HTTP server).
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal, drain_seconds: config.shutdownDrainSeconds }, 'shutting down: readiness is now 503');
     if (app) {
       app.get(ReadinessState).startDraining();
+      drain?.closeAfterEachResponse();
       await sleep(config.shutdownDrainSeconds * 1000);
+      const { destroyed } = (await drain?.stopListening(IN_FLIGHT_GRACE_MS)) ?? { destroyed: 0 };
+      logger.info({ destroyed }, 'stopped listening; requests in flight finished');
       await app.close();
     }
     logger.info('stopped');
@@ -41,6 +52,7 @@ async function main(): Promise<void> {
 
   try {
     app = await createControllerApp(config, logger);
+    drain = new HttpDrain(app.getHttpServer());
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
     const message = (err as Error)?.message ?? String(err);
@@ -52,10 +64,12 @@ async function main(): Promise<void> {
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const embeddedBroker = app.get(EventsService).embeddedBrokerUrl;
   logger.info({ port, ready_ms: Math.round(performance.now() - startedAt), database: config.database.mode }, 'ready');
   process.stdout.write(
     `nmos-control listening on http://${shownHost}:${port}\n` +
       `  API docs:  http://${shownHost}:${port}/api/docs\n` +
+      (embeddedBroker ? `  MQTT:      ${embeddedBroker} (embedded broker)\n` : '') +
       `  log in:    curl -X POST http://${shownHost}:${port}/api/login -H 'Content-Type: application/json' -d '{"username":"admin","password":"..."}'\n`,
   );
 }

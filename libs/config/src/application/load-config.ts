@@ -89,7 +89,8 @@ const EnvSchema = z.object({
   MQTT_CERT_FILE: optionalText,
   MQTT_KEY_FILE: optionalText,
   MQTT_TOPIC_PREFIX: optionalText.transform((v) => v ?? 'go-nmos/flows/events'),
-  MQTT_EMBEDDED_PORT: integer(1883, 0, 65535),
+  // Unset: 1883 if it is free, else any free port (the first start must not fail where Mosquitto runs).
+  MQTT_EMBEDDED_PORT: integer(-1, 0, 65535).transform((v) => (v === -1 ? undefined : v)),
   MQTT_EMBEDDED_HOST: optionalText.transform((v) => v ?? '127.0.0.1'),
   EVENT_RETENTION: duration(7 * 86_400),
   MQTT_REPLAY_WINDOW: duration(30),

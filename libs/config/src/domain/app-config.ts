@@ -49,7 +49,8 @@ export interface EventsSettings {
   password?: string;
   tls: { caFile?: string; certFile?: string; keyFile?: string };
   topicPrefix: string;
-  embeddedPort: number;
+  /** Set by MQTT_EMBEDDED_PORT: that port or a failed start. Unset: 1883 when free, else any free port. */
+  embeddedPort?: number;
   embeddedHost: string;
   retentionSeconds: number;
   replayWindowSeconds: number;

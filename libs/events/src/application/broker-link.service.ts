@@ -24,6 +24,11 @@ export class BrokerLink implements OnModuleInit, OnApplicationShutdown {
     this.connection.start();
   }
 
+  /** Where the embedded broker listens; undefined with external brokers. */
+  get embeddedUrl(): string | undefined {
+    return this.embedded?.url;
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.connection?.stop();
     await this.embedded?.stop();

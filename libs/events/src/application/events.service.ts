@@ -23,6 +23,11 @@ export class EventsService {
     return (await this.db.read((sql) => this.outbox.after(sql, seq, limit))).map(toPublished);
   }
 
+  /** Where this replica's embedded broker listens (no MQTT_BROKER_URL), for the start-up banner. */
+  get embeddedBrokerUrl(): string | undefined {
+    return this.link.embeddedUrl;
+  }
+
   subscribe(topic: string, handler: (topic: string, message: unknown) => void): Promise<void> {
     return this.link.connection.subscribe(topic, handler);
   }

@@ -2,9 +2,12 @@ import { Logger } from '@nestjs/common';
 import { createServer, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 
+/** MQTT's registered port: the embedded broker's first choice when MQTT_EMBEDDED_PORT is not set. */
+const MQTT_DEFAULT_PORT = 1883;
+
 /**
  * The default broker when no MQTT_BROKER_URL is given: aedes, a real MQTT 3.1.1 broker, in this
- * process. Subscribers connect to MQTT_EMBEDDED_HOST:MQTT_EMBEDDED_PORT.
+ * process. Subscribers connect to MQTT_EMBEDDED_HOST and the port it reports (`url`).
  */
 export class EmbeddedBroker {
   private constructor(
@@ -12,14 +15,23 @@ export class EmbeddedBroker {
     private readonly server: Server,
   ) {}
 
-  static async start(host: string, port: number): Promise<EmbeddedBroker> {
+  /**
+   * `port` given (MQTT_EMBEDDED_PORT): that port, and a taken one stops the start naming the variable.
+   * Not given: 1883 when it is free, else any free port, so the first `npm start` works on a machine
+   * that already runs Mosquitto; the port chosen is logged and printed at start.
+   */
+  static async start(host: string, port?: number): Promise<EmbeddedBroker> {
     const broker = await Aedes.createBroker();
     const server = createServer(broker.handle);
+    const logger = new Logger(EmbeddedBroker.name);
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => resolve());
-      });
+      try {
+        await listen(server, host, port ?? MQTT_DEFAULT_PORT);
+      } catch (err) {
+        if (port !== undefined || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+        logger.warn({ host, port: MQTT_DEFAULT_PORT }, `port ${MQTT_DEFAULT_PORT} is taken: the embedded MQTT broker takes a free port instead`);
+        await listen(server, host, 0);
+      }
     } catch (err) {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       const code = (err as NodeJS.ErrnoException).code;
@@ -29,7 +41,7 @@ export class EmbeddedBroker {
           : (err as Error).message,
       );
     }
-    new Logger(EmbeddedBroker.name).log({ host, port: (server.address() as { port: number }).port }, 'embedded MQTT broker listening');
+    logger.log({ host, port: (server.address() as { port: number }).port }, 'embedded MQTT broker listening');
     return new EmbeddedBroker(broker, server);
   }
 
@@ -42,4 +54,15 @@ export class EmbeddedBroker {
     await new Promise<void>((resolve) => this.broker.close(() => resolve()));
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const fail = (err: Error) => reject(err);
+    server.once('error', fail);
+    server.listen(port, host, () => {
+      server.off('error', fail);
+      resolve();
+    });
+  });
 }
