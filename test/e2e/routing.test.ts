@@ -451,6 +451,44 @@ describe('routing (IS-05) against the simulated facility', () => {
     expect((await otherOperator.post('/api/connections', body, { 'idempotency-key': 'take-42' })).headers.get('idempotent-replayed')).toBeNull();
   });
 
+  it('resumes a retried Idempotency-Key by looking at the device first: no second PATCH when the first took effect', async () => {
+    const [a, b] = endpoints.senders().filter((s) => s.kind === 'video' && s.legs === 1);
+    const receiver = endpoints.receiver('video', 1, taken);
+    const patches = () => requestsFor(receiver.node, receiver.id, 'PATCH').length;
+    const connectOnDevice = (sender: typeof a) =>
+      expect(receiver.node.connection.connectElsewhere(receiver.id, { id: sender.id, sdp: sender.node.connection.transportFile(sender.id)! })).toBe(true);
+
+    // The device does not answer in time: 504, the outcome is unknown, and the key is released for a retry.
+    receiver.node.faults.receivers.set(receiver.id, 'timeout');
+    const timedOut = await operator.post('/api/connections', { receiver_id: receiver.id, sender_id: a.id }, { 'idempotency-key': 'resume-1' });
+    expect(timedOut.status).toBe(504);
+    receiver.node.faults.receivers.delete(receiver.id);
+    const before = patches();
+    // Meanwhile the device shows the take (as after a late PATCH, or a first attempt whose record was
+    // lost in a failover): the retry finds it done and sends nothing.
+    connectOnDevice(a);
+    const resumed = await operator.post('/api/connections', { receiver_id: receiver.id, sender_id: a.id }, { 'idempotency-key': 'resume-1' });
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.active).toMatchObject({ sender_id: a.id, master_enable: true });
+    expect(patches()).toBe(before);
+    const audit = (await admin.get(`/api/audit?receiver_id=${receiver.id}&action=connection.take`)).body.items;
+    expect(audit[0]).toMatchObject({ outcome: 'succeeded', device_answer: { note: expect.stringContaining('no PATCH sent') } });
+
+    // The first attempt did not take effect: the retry acts, once.
+    receiver.node.faults.receivers.set(receiver.id, 'timeout');
+    expect((await operator.post('/api/connections', { receiver_id: receiver.id, sender_id: b.id }, { 'idempotency-key': 'resume-2' })).status).toBe(504);
+    receiver.node.faults.receivers.delete(receiver.id);
+    const acted = await operator.post('/api/connections', { receiver_id: receiver.id, sender_id: b.id }, { 'idempotency-key': 'resume-2' });
+    expect(acted.status).toBe(200);
+    expect(patches()).toBe(before + 1);
+    expect(deviceActive(receiver.node, receiver.id).sender_id).toBe(b.id);
+
+    // A new key always acts, even when the device already shows the take.
+    connectOnDevice(a);
+    expect((await operator.post('/api/connections', { receiver_id: receiver.id, sender_id: a.id }, { 'idempotency-key': 'resume-3' })).status).toBe(200);
+    expect(patches()).toBe(before + 2);
+  });
+
   it('replays an idempotent salvo, disconnects within a salvo, and answers 409 when a receiver stays busy', async () => {
     const sender = endpoints.sender('video', 1);
     const [first, second] = [endpoints.receiver('video', 1, taken), endpoints.receiver('video', 2, taken)];

@@ -73,8 +73,8 @@ export class ConnectionsController {
     const take = parseInput(TakeRequest, body, 'invalid_take');
     const actor = actorOf(principal, request);
     const override = overrideReasonOf(request);
-    const answer = await this.idempotency.run(idempotencyOwner(principal), idempotencyKeyOf(request), 'POST /api/connections', body, async () => {
-      const result = await this.takes.take(actor, take, override);
+    const answer = await this.idempotency.run(idempotencyOwner(principal), idempotencyKeyOf(request), 'POST /api/connections', body, async (attempt) => {
+      const result = await this.takes.take(actor, take, override, attempt);
       return { status: result.state === 'scheduled' ? 202 : 200, body: result };
     });
     void reply.status(answer.status);

@@ -5,6 +5,15 @@ import { DatabaseService } from '#database';
 import { IdempotencyRepository } from '../infra/idempotency.repository.js';
 import { RoutingRecorder } from './routing-recorder.js';
 
+export interface IdempotentAttempt {
+  /**
+   * An earlier attempt with this key may have acted already: it died, or it acted on the device and then
+   * could not record it (the database failed over for longer than the recorder waits). The work must
+   * check what the device shows before acting again, so that one key acts at most once.
+   */
+  resumed: boolean;
+}
+
 export interface StoredAnswer<T = unknown> {
   status: number;
   body: T;
@@ -18,7 +27,7 @@ const KEY = /^[\x21-\x7e]{1,200}$/;
  * `Idempotency-Key`: the first request with a key acts and its answer is stored (in the database, so every
  * replica and a promoted primary know it); a retry with the same key and body gets that answer without
  * acting again. While the first is still running, a retry gets 409 with Retry-After. Answers that say
- * "try again" (503, 502, 504) are not kept, so the retry acts.
+ * "try again" (503, 502, 504) are not kept: the retry runs again, told that the first may have acted.
  */
 @Injectable()
 export class IdempotencyService {
@@ -37,9 +46,9 @@ export class IdempotencyService {
     key: string | undefined,
     route: string,
     request: unknown,
-    work: () => Promise<{ status: number; body: T }>,
+    work: (attempt: IdempotentAttempt) => Promise<{ status: number; body: T }>,
   ): Promise<StoredAnswer<T>> {
-    if (key === undefined) return { ...(await work()), replayed: false };
+    if (key === undefined) return { ...(await work({ resumed: false })), replayed: false };
     if (!KEY.test(key))
       throw new DomainError('invalid', 'invalid_idempotency_key', 'Idempotency-Key: must be 1-200 visible ASCII characters', {
         fields: [{ field: 'Idempotency-Key', message: 'must be 1-200 visible ASCII characters' }],
@@ -53,20 +62,20 @@ export class IdempotencyService {
     this.running.add(runningKey);
     try {
       const found = await this.db.write((sql) => this.repository.claim(sql, owner, key, route, hash, INSTANCE_ID));
-      if (found.state !== 'new') {
-        if (!found.sameRequest) throw new DomainError('conflict', 'idempotency_key_reused', 'Idempotency-Key was used for a different request');
-        if (found.state === 'done') return { status: found.status, body: found.body as T, replayed: true };
-        // Pending, ours, and not running here: the claim committed but its answer was lost (a failover), so nothing acted.
-        const reclaimed = found.holder === INSTANCE_ID && (await this.db.write((sql) => this.repository.reclaim(sql, owner, key, INSTANCE_ID)));
-        if (!reclaimed) throw inProgress();
-      }
-      return { ...(await this.act(owner, key, work)), replayed: false };
+      if (found.state === 'new') return { ...(await this.act(owner, key, () => work({ resumed: found.resumed }))), replayed: false };
+      if (!found.sameRequest) throw new DomainError('conflict', 'idempotency_key_reused', 'Idempotency-Key was used for a different request');
+      if (found.state === 'done') return { status: found.status, body: found.body as T, replayed: true };
+      // Pending, ours, and not running here: an earlier attempt on this replica ended without storing its
+      // answer (its claim's answer, or its record, was lost in a failover). It may have acted: resume.
+      const reclaimed = found.holder === INSTANCE_ID && (await this.db.write((sql) => this.repository.reclaim(sql, owner, key, INSTANCE_ID)));
+      if (!reclaimed) throw inProgress();
+      return { ...(await this.act(owner, key, () => work({ resumed: true }))), replayed: false };
     } finally {
       this.running.delete(runningKey);
     }
   }
 
-  /** Runs the request and keeps its answer, or forgets the key when the answer invites a retry. */
+  /** Runs the request and keeps its answer, or releases the key for a resumed retry when the answer invites one. */
   private async act<T>(owner: string, key: string, work: () => Promise<{ status: number; body: T }>): Promise<{ status: number; body: T }> {
     try {
       const answer = await work();
@@ -74,12 +83,13 @@ export class IdempotencyService {
       return answer;
     } catch (err) {
       // A refusal (4xx, as the HTTP edge would answer it) is what a retry would meet again: kept. Device and
-      // database failures (5xx) and transient refusals (Retry-After: receiver busy) are forgotten, so the retry acts.
+      // database failures (5xx) and transient refusals (Retry-After: receiver busy) are released, so the retry
+      // runs again, resumed: it checks the device first, since this attempt may have acted.
       const refusal = err instanceof DomainError && err.details.retryAfterSeconds === undefined ? toErrorResponse(err, undefined, this.logger) : undefined;
       if (refusal && refusal.status < 500) {
         await this.recorder.persist((sql) => this.repository.complete(sql, owner, key, refusal.status, refusal.body)).catch(() => undefined);
       } else {
-        await this.db.write((sql) => this.repository.forget(sql, owner, key)).catch(() => undefined);
+        await this.db.write((sql) => this.repository.releaseForRetry(sql, owner, key)).catch(() => undefined);
       }
       throw err;
     }

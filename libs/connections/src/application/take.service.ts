@@ -6,6 +6,7 @@ import { IMMEDIATE, type Activation } from '../domain/activation.js';
 import { errorSummary } from '../domain/device-errors.js';
 import type { TakeRequest } from '../domain/requests.js';
 import type { AuditEntry } from '../infra/audit.repository.js';
+import type { IdempotentAttempt } from './idempotency.service.js';
 import { InflightLocks } from './inflight-locks.js';
 import { RoutingGuard, type GuardOverride } from './routing-guard.js';
 import { RoutingRecorder } from './routing-recorder.js';
@@ -24,6 +25,8 @@ export interface TakeResult {
   duration_ms: number;
   device_ms: number;
 }
+
+const RESUMED_NOTE = 'an earlier attempt with this Idempotency-Key had already taken effect: /active verified, no PATCH sent';
 
 /**
  * A take or a disconnect on one receiver: resolved in the merged view, guarded (locks, policies), one
@@ -47,7 +50,7 @@ export class TakeService {
   }
 
   /** `request` is validated by the caller before anything is written (the Idempotency-Key's row included). */
-  async take(actor: Actor, request: TakeRequest, overrideReason?: string): Promise<TakeResult> {
+  async take(actor: Actor, request: TakeRequest, overrideReason?: string, attempt?: IdempotentAttempt): Promise<TakeResult> {
     return this.run(
       actor,
       'connection.take',
@@ -55,6 +58,7 @@ export class TakeService {
       request.activation ?? IMMEDIATE,
       request,
       overrideReason,
+      attempt?.resumed ?? false,
     );
   }
 
@@ -69,6 +73,7 @@ export class TakeService {
     activation: Activation,
     request: unknown,
     overrideReason?: string,
+    resumed = false,
   ): Promise<TakeResult> {
     const started = performance.now();
     const audit = (entry: Partial<AuditEntry> & Pick<AuditEntry, 'outcome'>): AuditEntry => ({
@@ -100,7 +105,10 @@ export class TakeService {
         if (err instanceof DomainError) return refuse(err, err.kind === 'conflict' ? 'refused' : 'failed');
         throw err;
       }
-      const outcome = await this.engine.single({ target, plan });
+      // A retry of a key whose first attempt may have acted: if the device already shows the take, it
+      // is recorded as done and nothing is sent, so one Idempotency-Key acts on the device at most once.
+      const done = resumed && activation.mode === IMMEDIATE.mode ? await this.engine.verify({ target, plan }) : undefined;
+      const outcome = done?.state === 'activated' ? { ...done, device_answer: { note: RESUMED_NOTE } } : await this.engine.single({ target, plan });
       const base = { request: plan.patch, device_answer: outcome.device_answer, override_reason: overrideNote };
       if (outcome.state === 'failed') {
         // The device is the truth: what its /active showed is recorded even when it is not what was asked.

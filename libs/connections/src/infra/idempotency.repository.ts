@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import type { Sql } from '#database';
 
 export type KeyState =
-  { state: 'new' } | { state: 'pending'; sameRequest: boolean; holder: string } | { state: 'done'; sameRequest: boolean; status: number; body: unknown };
+  /** resumed: the key was pending from an attempt that died or lost its answer, and may have acted already. */
+  | { state: 'new'; resumed: boolean }
+  | { state: 'pending'; sameRequest: boolean; holder: string }
+  | { state: 'done'; sameRequest: boolean; status: number; body: unknown };
 
 /**
  * A pending row older than this was left by a replica that died mid-request, or whose commit was cut by a
@@ -18,10 +21,11 @@ export class IdempotencyRepository {
       `INSERT INTO idempotency_keys (owner, key, route, request_hash, state, holder) VALUES ($1, $2, $3, $4, 'pending', $5)
        ON CONFLICT (owner, key) DO UPDATE SET route = EXCLUDED.route, request_hash = EXCLUDED.request_hash, holder = EXCLUDED.holder, created_at = now()
        WHERE idempotency_keys.state = 'pending' AND idempotency_keys.created_at < now() - make_interval(secs => ${ABANDONED_AFTER_SECONDS})
-       RETURNING key`,
+       RETURNING (xmax <> 0) AS resumed`,
       [owner, key, route, hash, holder],
     );
-    if (inserted.length > 0) return { state: 'new' };
+    // xmax is set on the row an upsert updated: an abandoned pending key taken over, not a fresh one.
+    if (inserted.length > 0) return { state: 'new', resumed: (inserted[0] as { resumed: boolean }).resumed };
     const [row] = await sql.query<{ state: string; request_hash: string; route: string; status: number | null; body: unknown; holder: string }>(
       'SELECT state, request_hash, route, status, body, holder FROM idempotency_keys WHERE owner = $1 AND key = $2',
       [owner, key],
@@ -50,8 +54,16 @@ export class IdempotencyRepository {
     ]);
   }
 
-  async forget(sql: Sql, owner: string, key: string): Promise<void> {
-    await sql.execute(`DELETE FROM idempotency_keys WHERE owner = $1 AND key = $2 AND state = 'pending'`, [owner, key]);
+  /**
+   * Frees a pending key after an answer that invites a retry (502, 503, 504, Retry-After). Kept, and
+   * dated as abandoned, so the retry takes it over as `resumed`: it may have acted (a device that timed
+   * out, a record lost to a failover), so the retry looks at the device before acting again.
+   */
+  async releaseForRetry(sql: Sql, owner: string, key: string): Promise<void> {
+    await sql.execute(
+      `UPDATE idempotency_keys SET created_at = now() - make_interval(secs => ${ABANDONED_AFTER_SECONDS + 1}) WHERE owner = $1 AND key = $2 AND state = 'pending'`,
+      [owner, key],
+    );
   }
 
   async prune(sql: Sql, olderThanSeconds: number): Promise<number> {
