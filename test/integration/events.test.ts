@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
 import { DatabaseService, type PostgresServer } from '#database';
 import { EventsService } from '#events';
 import type { ApiClient } from '../support/api-client.js';
@@ -15,7 +16,7 @@ const PREFIX = 'go-nmos/flows/events';
 
 describe('events through the outbox to a real MQTT broker', () => {
   let dir: string;
-  let pg: PostgresServer;
+  let postgres: PostgresServer;
   let broker: TestBroker;
   let controller: RunningController;
   let admin: ApiClient;
@@ -31,11 +32,11 @@ describe('events through the outbox to a real MQTT broker', () => {
 
   beforeAll(async () => {
     dir = await scratchDir('events');
-    pg = await startPrimary(dir);
-    await createDatabase(pg, 'app');
+    postgres = await startPrimary(dir);
+    await createDatabase(postgres, 'app');
     broker = new TestBroker(await freePort(), `${PREFIX}/#`);
     // The broker is not running yet: the app starts and serves all the same.
-    controller = await startController({ DATABASE_URL: urlOf(pg.port, 'app'), MQTT_BROKER_URL: broker.url });
+    controller = await startController({ DATABASE_URL: urlOf(postgres.port, 'app'), MQTT_BROKER_URL: broker.url });
     admin = await controller.api.loginAs(TEST_ADMIN.username, TEST_ADMIN.password);
     db = controller.app.get(DatabaseService);
     events = controller.app.get(EventsService);
@@ -44,7 +45,7 @@ describe('events through the outbox to a real MQTT broker', () => {
   afterAll(async () => {
     await controller?.close();
     await broker?.kill();
-    await pg?.stop();
+    await postgres?.stop();
     await removeDir(dir);
   });
 
@@ -82,6 +83,37 @@ describe('events through the outbox to a real MQTT broker', () => {
     expectInOrder(burst('crash').map((m) => m.payload.seq));
   });
 
+  it('wakes the relay with a NOTIFY on events_outbox when a recording transaction commits, not before', async () => {
+    const listener = new pg.Client({ connectionString: urlOf(postgres.port, 'app') });
+    await listener.connect();
+    try {
+      const heard: number[] = [];
+      listener.on('notification', (n) => n.channel === 'events_outbox' && heard.push(Date.now()));
+      await listener.query('LISTEN events_outbox');
+      let committedAt = 0;
+      await db.write(async (sql) => {
+        for (let n = 0; n < 3; n++)
+          await events.record(sql, {
+            type: 'test.burst',
+            subject: { kind: 'burst', id: `notify-${n}` },
+            topic: 'test/notify',
+            retained: false,
+            payload: { n },
+          });
+        await new Promise((r) => setTimeout(r, 200));
+        expect(heard).toEqual([]); // uncommitted: nothing yet
+        committedAt = Date.now();
+      });
+      // One notification for the transaction, however many events it recorded.
+      await eventually(() => expect(heard).toHaveLength(1), 5_000, 10);
+      expect(heard[0]).toBeGreaterThanOrEqual(committedAt);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(heard).toHaveLength(1);
+    } finally {
+      await listener.end();
+    }
+  });
+
   it('publishes nothing for a transaction that rolled back', async () => {
     await expect(
       db.write(async (sql) => {
@@ -98,7 +130,7 @@ describe('events through the outbox to a real MQTT broker', () => {
     await recordBurst(1, 'after-rollback');
     await eventually(() => expect(burst('after-rollback')).toHaveLength(1), 10_000);
     expect(burst('rollback')).toEqual([]);
-    expect(await pg.query("SELECT 1 FROM events WHERE topic = 'test/rollback'", [], 'app')).toEqual([]);
+    expect(await postgres.query("SELECT 1 FROM events WHERE topic = 'test/rollback'", [], 'app')).toEqual([]);
   });
 
   it('lets a subscriber that saw a gap fill it from /api/events, with the same payloads as on MQTT', async () => {
@@ -130,7 +162,7 @@ describe('events through the outbox to a real MQTT broker', () => {
     // Another process, as a replica is: the instance id is per process.
     const second = await (
       await ControllerProcess.spawn({
-        DATABASE_URL: urlOf(pg.port, 'app'),
+        DATABASE_URL: urlOf(postgres.port, 'app'),
         MQTT_BROKER_URL: broker.url,
         JWT_SECRET: TEST_JWT_SECRET,
         ADMIN_USERNAME: TEST_ADMIN.username,
@@ -152,13 +184,17 @@ describe('events through the outbox to a real MQTT broker', () => {
 describe('a broker pair', () => {
   it('fails over to the second broker and republishes the replay window there', async () => {
     const dir = await scratchDir('events-pair');
-    const pg = await startPrimary(dir);
-    await createDatabase(pg, 'app');
+    const postgres = await startPrimary(dir);
+    await createDatabase(postgres, 'app');
     const first = new TestBroker(await freePort(), `${PREFIX}/#`);
     const second = new TestBroker(await freePort(), `${PREFIX}/#`);
     await first.start();
     await second.start();
-    const controller = await startController({ DATABASE_URL: urlOf(pg.port, 'app'), MQTT_BROKER_URL: `${first.url},${second.url}`, MQTT_REPLAY_WINDOW: '30s' });
+    const controller = await startController({
+      DATABASE_URL: urlOf(postgres.port, 'app'),
+      MQTT_BROKER_URL: `${first.url},${second.url}`,
+      MQTT_REPLAY_WINDOW: '30s',
+    });
     try {
       const record = (label: string, count: number) => recordTestEvents(controller.app, label, count);
       await record('before', 50);
@@ -179,7 +215,7 @@ describe('a broker pair', () => {
     } finally {
       await controller.close();
       await second.kill();
-      await pg.stop();
+      await postgres.stop();
       await removeDir(dir);
     }
   });
@@ -188,11 +224,11 @@ describe('a broker pair', () => {
 describe('event retention', () => {
   it('prunes sent events older than EVENT_RETENTION, never unsent ones', async () => {
     const dir = await scratchDir('events-retention');
-    const pg = await startPrimary(dir);
-    await createDatabase(pg, 'app');
+    const postgres = await startPrimary(dir);
+    await createDatabase(postgres, 'app');
     const broker = new TestBroker(await freePort(), `${PREFIX}/#`);
     await broker.start();
-    const controller = await startController({ DATABASE_URL: urlOf(pg.port, 'app'), MQTT_BROKER_URL: broker.url, EVENT_RETENTION: '2s' });
+    const controller = await startController({ DATABASE_URL: urlOf(postgres.port, 'app'), MQTT_BROKER_URL: broker.url, EVENT_RETENTION: '2s' });
     try {
       const db = controller.app.get(DatabaseService);
       const events = controller.app.get(EventsService);
@@ -206,7 +242,7 @@ describe('event retention', () => {
         }),
       );
       await eventually(() => expect(broker.received.filter((m) => m.payload.label === 'retention')).toHaveLength(1), 10_000);
-      await eventually(async () => expect(await pg.query("SELECT 1 FROM events WHERE topic = 'test/retention'", [], 'app')).toEqual([]), 10_000);
+      await eventually(async () => expect(await postgres.query("SELECT 1 FROM events WHERE topic = 'test/retention'", [], 'app')).toEqual([]), 10_000);
       // An event the broker never acknowledged is kept, however old.
       await broker.kill();
       await db.write((sql) =>
@@ -219,11 +255,11 @@ describe('event retention', () => {
         }),
       );
       await new Promise((r) => setTimeout(r, 3_500));
-      expect(await pg.query("SELECT 1 FROM events WHERE topic = 'test/unsent'", [], 'app')).toHaveLength(1);
+      expect(await postgres.query("SELECT 1 FROM events WHERE topic = 'test/unsent'", [], 'app')).toHaveLength(1);
     } finally {
       await controller.close();
       await broker.kill();
-      await pg.stop();
+      await postgres.stop();
       await removeDir(dir);
     }
   });

@@ -14,16 +14,24 @@ const SEQUENCE_LOCK = 7_364_201_604;
 export class OutboxRepository {
   async insert(sql: Sql, event: NewEvent): Promise<string> {
     const id = randomUUID();
-    await sql.execute('INSERT INTO events (id, type, subject_kind, subject_id, topic, retained, payload, actor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
-      id,
-      event.type,
-      event.subject.kind,
-      event.subject.id,
-      event.topic,
-      event.retained,
-      JSON.stringify(event.payload),
-      event.actor ? JSON.stringify(event.actor) : null,
-    ]);
+    // One round trip: the row, and the NOTIFY that wakes the relay when this transaction commits
+    // (PostgreSQL folds identical notifications of one transaction into one).
+    await sql.query(
+      `WITH inserted AS (
+         INSERT INTO events (id, type, subject_kind, subject_id, topic, retained, payload, actor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING 1
+       )
+       SELECT pg_notify('${OUTBOX_CHANNEL}', '') FROM inserted`,
+      [
+        id,
+        event.type,
+        event.subject.kind,
+        event.subject.id,
+        event.topic,
+        event.retained,
+        JSON.stringify(event.payload),
+        event.actor ? JSON.stringify(event.actor) : null,
+      ],
+    );
     return id;
   }
 
