@@ -6,6 +6,7 @@ import { RegistryConfigController } from './api/registry-config.controller.js';
 import { MergedViewService } from './application/merged-view.service.js';
 import { NMOS_CHANGE_SINK, NmosChangeFollowers, OutboxChangeSink } from './application/nmos-change-sink.js';
 import { NmosQueryService } from './application/nmos-query.service.js';
+import { RegistryStatePublisher } from './application/registry-state-publisher.js';
 import { RegistryConfigService } from './application/registry-config.service.js';
 import { RegistryStatusService } from './application/registry-status.service.js';
 import { RegistryWatchersService } from './application/registry-watchers.service.js';
@@ -27,6 +28,7 @@ export const REGISTRY_MIGRATIONS = [RegistryConfig1764201600200, MergedView17642
   imports: [EventsModule],
   controllers: [RegistryConfigController, NmosController, AggregatedQueryApiController],
   providers: [
+    RegistryStatePublisher,
     RegistryConfigRepository,
     RegistryConfigService,
     MergedViewRepository,
