@@ -518,6 +518,36 @@ describe('routing (IS-05) against the simulated facility', () => {
     expect((await operator.post('/api/connections', { receiver_id: first.id, sender_id: sender.id })).status).toBe(200);
   });
 
+  it('honours a lock set while a take or a salvo waited for the receiver (checked under the claim)', async () => {
+    const sender = endpoints.sender('video', 1);
+    for (const via of ['take', 'salvo'] as const) {
+      const receiver = endpoints.receiver('video', 1, taken);
+      // Another replica is mid-take on the receiver: this take passes the first look, then waits for the claim.
+      await pg.query(
+        `INSERT INTO receiver_inflight (receiver_id, token, holder, expires_at) VALUES ($1, 'race', 'other-replica', now() + interval '1 minute')`,
+        [receiver.id],
+        'app',
+      );
+      const waiting =
+        via === 'take'
+          ? operator.post('/api/connections', { receiver_id: receiver.id, sender_id: sender.id })
+          : operator.post('/api/salvos', { connections: [{ receiver_id: receiver.id, sender_id: sender.id }] });
+      await new Promise((r) => setTimeout(r, 300));
+      // Meanwhile its owner on the other replica locks it, and lets go of the receiver.
+      expect((await otherOperator.put(`/api/connections/${receiver.id}/lock`, { reason: 'on air' })).status).toBe(200);
+      await pg.query("DELETE FROM receiver_inflight WHERE token = 'race'", [], 'app');
+      const answer = await waiting;
+      if (via === 'take') {
+        expect(answer.status).toBe(423);
+      } else {
+        expect(answer.body).toMatchObject({ outcome: 'failed', items: [{ state: 'failed', error: { error: 'receiver_locked' } }] });
+      }
+      expect(requestsFor(receiver.node, receiver.id, 'PATCH')).toHaveLength(0);
+      expect(requestsFor(receiver.node, receiver.id, 'POST')).toHaveLength(0);
+      expect((await otherOperator.delete(`/api/connections/${receiver.id}/lock`)).status).toBe(204);
+    }
+  });
+
   it('saves named salvos, fires them by name, and fires controller-side schedules once', async () => {
     const sender = endpoints.sender('video', 1);
     const receiver = endpoints.receiver('video', 1, taken);

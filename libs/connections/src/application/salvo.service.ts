@@ -75,7 +75,7 @@ export class SalvoService {
       found.map((f) => f.target),
       overrideReason,
     );
-    const allowed = found.filter((f, k) => {
+    let allowed = found.filter((f, k) => {
       const verdict = verdicts[k];
       if (!verdict.allowed) fail(f.index, verdict.error, 'refused');
       return verdict.allowed;
@@ -106,6 +106,21 @@ export class SalvoService {
       allowed.map((a) => items[a.index].receiver_id),
       holdMs,
       async (claim) => {
+        // Checked again under the claims: a lock or policy set while the salvo waited for them is honoured.
+        const recheck = await this.guard.check(
+          actor,
+          allowed.map((a) => a.target),
+          overrideReason,
+        );
+        const refusedNow = allowed.filter((a, k) => {
+          const verdict = recheck[k];
+          if (!verdict.allowed) fail(a.index, verdict.error, 'refused');
+          return !verdict.allowed;
+        });
+        if (refusedNow.length > 0) {
+          allowed = allowed.filter((a) => !refusedNow.includes(a));
+          if (allowed.length === 0 || rollback) return finish('failed', [], claim);
+        }
         const targets = allowed.map((a) => a.target);
         const previous = rollback ? await this.engine.activeOf(targets) : [];
         // Plans need the device (constraints) and the sender (SDP): prepared before the activation time is set.

@@ -93,11 +93,13 @@ export class TakeService {
     const [resolved] = await this.resolver.resolve([item]);
     if (resolved instanceof DomainError) return refuse(resolved, 'refused');
     const target: RoutingTarget = resolved;
-    const [verdict] = await this.guard.check(actor, [target], overrideReason);
-    if (!verdict.allowed) return refuse(verdict.error, 'refused');
-    const overrideNote = verdict.overrides.length > 0 ? verdict.overrides.map((o) => `${o.kind} ${o.name}: ${o.reason}`).join('; ') : undefined;
 
     return this.locks.around([item.receiver_id], this.holdMs, async (claim) => {
+      // Locks, policies and pending schedules are read under the receiver's claim: one set while this
+      // take waited for the claim is honoured.
+      const [verdict] = await this.guard.check(actor, [target], overrideReason);
+      if (!verdict.allowed) return refuse(verdict.error, 'refused');
+      const overrideNote = verdict.overrides.length > 0 ? verdict.overrides.map((o) => `${o.kind} ${o.name}: ${o.reason}`).join('; ') : undefined;
       let plan;
       try {
         plan = await this.engine.plan(target, activation);
