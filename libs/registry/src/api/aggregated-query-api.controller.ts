@@ -1,35 +1,12 @@
-import { ArgumentsHost, Catch, Controller, Get, HttpException, Param, Req, Res, UseFilters, type ExceptionFilter } from '@nestjs/common';
+import { Controller, Get, Param, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '#common';
 import { NmosQueryService } from '../application/nmos-query.service.js';
 import { NMOS_TYPES } from '../domain/nmos-resource.js';
+import { NmosErrorFilter } from './nmos-error.filter.js';
 
 const SERVER_PAGING_LIMIT = 1000;
-
-/** NMOS tools expect IS-04's error body `{code, error, debug}` from a Query API. */
-@Catch()
-class NmosErrorFilter implements ExceptionFilter {
-  catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    let code = 500;
-    let debug: string | null = null;
-    if (exception instanceof DomainError) {
-      code =
-        exception.code === 'not_implemented'
-          ? 501
-          : (({ invalid: 400, not_found: 404, unauthorized: 401, forbidden: 403, unavailable: 503 } as Record<string, number>)[exception.kind] ?? 500);
-      debug = exception.message;
-    } else if (exception instanceof HttpException) {
-      code = exception.getStatus();
-      debug = exception.message;
-    }
-    const text =
-      { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 501: 'Not Implemented', 503: 'Service Unavailable' }[code] ??
-      'Internal Server Error';
-    void reply.status(code).send({ code, error: text, debug });
-  }
-}
 
 /**
  * The merged facility as a read-only IS-04 v1.3 Query API, so third-party NMOS tools can browse it: lists
