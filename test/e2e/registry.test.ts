@@ -76,7 +76,7 @@ describe('the registry module against the simulated facility', () => {
     expect(node.copies.map((c: { registry: string }) => c.registry)).toEqual(['R0', 'R1']);
     expect((await admin.get(`/api/nmos/nodes/${once.id}`)).body.registries).toEqual([`R${once.options.registries[0].options.index}`]);
     const status = (await admin.get('/api/registry/status')).body;
-    expect(status[0]).toMatchObject({ name: 'R0', state: 'connected', api_version: 'v1.3', sync: { complete: true } });
+    expect(status[0]).toMatchObject({ name: 'R0', state: 'connected', api_version: 'v1.3', sync: { complete: true }, updates: 'websocket', polled_types: [] });
     expect(status[0].resources.senders).toBeGreaterThan(0);
   });
 
@@ -257,6 +257,11 @@ describe('a registry without websockets and a paging limit of 2', () => {
         const senders = (await admin.get('/api/nmos/senders?limit=1000')).body.map((s: { id: string }) => s.id).sort();
         expect(senders).toEqual(facility.nodes.flatMap((n) => n.model.senders.map((s) => s.resource.id)).sort());
       }, 15_000);
+      // An operator sees that this registry is only polled (changes arrive every REGISTRY_POLL_INTERVAL_MS).
+      expect((await admin.get('/api/registry/status')).body[0]).toMatchObject({
+        updates: 'polling',
+        polled_types: expect.arrayContaining(['senders', 'nodes']),
+      });
       const removed = facility.nodes[0].model.senders[0].resource.id;
       facility.nodes[0].removeSender(removed);
       await eventually(

@@ -27,6 +27,7 @@ const state = (value: string, lastEvent = 0): SavedState => ({
   endpoint: null,
   api_version: null,
   synced_types: [],
+  polled_types: [],
   last_event_at: lastEvent ? new Date(lastEvent) : null,
   last_error: null,
 });

@@ -15,6 +15,9 @@ export interface RegistryStatus {
   last_event_at: string | null;
   last_error: string | null;
   sync: { synced_types: string[]; complete: boolean };
+  /** How changes arrive: websocket subscriptions, polling (the registry granted none), or both. */
+  updates: 'websocket' | 'polling' | 'partly polling' | null;
+  polled_types: string[];
   state_since: string | null;
 }
 
@@ -37,6 +40,7 @@ export class RegistryStatusService {
         const state = states.find((s) => s.name === entry.name);
         const mine = counts.filter((c) => c.registry === entry.name);
         const synced = state?.synced_types ?? [];
+        const polled = state?.polled_types ?? [];
         return {
           name: entry.name,
           enabled: entry.enabled,
@@ -48,6 +52,8 @@ export class RegistryStatusService {
           last_event_at: state?.last_event_at?.toISOString() ?? null,
           last_error: state?.last_error ?? null,
           sync: { synced_types: synced, complete: synced.length === NMOS_TYPES.length },
+          updates: !state?.endpoint ? null : polled.length === 0 ? 'websocket' : polled.length === NMOS_TYPES.length ? 'polling' : 'partly polling',
+          polled_types: polled,
           state_since: state?.changed_at.toISOString() ?? null,
         };
       });

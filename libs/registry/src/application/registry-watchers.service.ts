@@ -106,7 +106,15 @@ export class RegistryWatchersService implements OnApplicationBootstrap, BeforeAp
   }
 
   private watch(entry: RegistryEntry): void {
-    const state: SavedState = { state: 'connecting', endpoint: null, api_version: null, synced_types: [], last_event_at: null, last_error: null };
+    const state: SavedState = {
+      state: 'connecting',
+      endpoint: null,
+      api_version: null,
+      synced_types: [],
+      polled_types: [],
+      last_event_at: null,
+      last_error: null,
+    };
     let lastEventSaved = 0;
     let analyzed = false;
     // The publisher saves them one after another, so an older state never overwrites a newer one.
@@ -140,6 +148,7 @@ export class RegistryWatchersService implements OnApplicationBootstrap, BeforeAp
       endpoint: row.endpoint ?? null,
       api_version: row.api_version ?? null,
       synced_types: row.synced_types ?? [],
+      polled_types: row.polled_types ?? [],
       last_event_at: row.last_event_at ?? null,
       last_error: row.last_error ?? null,
     });

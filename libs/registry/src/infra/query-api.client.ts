@@ -1,6 +1,7 @@
 import { newestCommonVersion } from '../domain/api-version.js';
 import type { NmosType } from '../domain/nmos-resource.js';
 import type { RegistryEntry } from '../domain/registry-entry.js';
+import { subscriptionRequest } from '../domain/subscription-request.js';
 
 /** The Query API versions whose resources we understand. */
 export const SUPPORTED_QUERY_VERSIONS = ['v1.2', 'v1.3'];
@@ -56,7 +57,7 @@ export class QueryApiClient {
     for (const params of [{ 'paging.limit': '1000' }, {}]) {
       const response = await this.fetch(`${base}/subscriptions`, {
         method: 'POST',
-        body: JSON.stringify({ max_update_rate_ms: 100, resource_path: `/${type}`, params, persist: false, secure: false }),
+        body: JSON.stringify(subscriptionRequest(base, type, params)),
         allowStatus: true,
       });
       if (response.status === 200 || response.status === 201) {

@@ -9,6 +9,8 @@ export interface RegistryStateRow {
   endpoint: string | null;
   api_version: string | null;
   synced_types: string[];
+  /** Types followed by polling: the registry granted no websocket subscription for them. */
+  polled_types: string[];
   last_event_at: Date | null;
   last_error: string | null;
   changed_at: Date;
@@ -19,10 +21,11 @@ export interface RegistryStateRow {
 export class RegistryStateRepository {
   async save(sql: Sql, row: Omit<RegistryStateRow, 'changed_at'>): Promise<void> {
     await sql.execute(
-      `INSERT INTO registry_state (name, state, endpoint, api_version, synced_types, last_event_at, last_error, changed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, now())
-       ON CONFLICT (name) DO UPDATE SET state = $2, endpoint = $3, api_version = $4, synced_types = $5, last_event_at = $6, last_error = $7, changed_at = now()`,
-      [row.name, row.state, row.endpoint, row.api_version, row.synced_types, row.last_event_at, row.last_error],
+      `INSERT INTO registry_state (name, state, endpoint, api_version, synced_types, last_event_at, last_error, polled_types, changed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+       ON CONFLICT (name) DO UPDATE SET state = $2, endpoint = $3, api_version = $4, synced_types = $5, last_event_at = $6, last_error = $7,
+         polled_types = $8, changed_at = now()`,
+      [row.name, row.state, row.endpoint, row.api_version, row.synced_types, row.last_event_at, row.last_error, row.polled_types],
     );
   }
 

@@ -18,6 +18,7 @@ export interface WatcherHooks {
     endpoint?: string;
     api_version?: string;
     synced_types?: string[];
+    polled_types?: string[];
     last_error?: string | null;
     event?: true;
   }): void;
@@ -118,6 +119,8 @@ export class RegistryWatcher {
       if (synced.size === NMOS_TYPES.length) onConnected();
     };
     const hrefs = await Promise.all(NMOS_TYPES.map((type) => client.subscribe(base, type)));
+    // Said in the status: polling sees changes only every REGISTRY_POLL_INTERVAL_MS.
+    this.hooks.state({ polled_types: NMOS_TYPES.filter((_, i) => !hrefs[i]) });
     // Everything of this session ends together: when one stream fails, or when the watcher stops.
     const session = new AbortController();
     const endSession = () => session.abort();
