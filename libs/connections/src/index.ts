@@ -1,4 +1,3 @@
 export { ConnectionsModule, CONNECTIONS_MIGRATIONS } from './connections.module.js';
-export { LiveStateService, type ReceiverConnection } from './application/live-state.service.js';
 export { ROUTING_SCHEDULER_LEASE } from './application/routing-scheduler.service.js';
 export { ACTIVE_CHECK_LEASE } from './application/active-state-check.service.js';

@@ -55,10 +55,6 @@ export class ReplicaSet {
     });
   }
 
-  get size(): number {
-    return this.replicas.length;
-  }
-
   async start(): Promise<void> {
     if (this.replicas.length === 0) return;
     await this.check();

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError } from '#common';
+import { DomainError, formatTai } from '#common';
 import { NmosQueryService } from '../application/nmos-query.service.js';
 import { NMOS_TYPES } from '../domain/nmos-resource.js';
 import { NmosErrorFilter } from './nmos-error.filter.js';
@@ -37,7 +37,6 @@ export class AggregatedQueryApiController {
   async list(@Param('type') type: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown[]> {
     const url = new URL(request.url, 'http://controller');
     const page = await this.query.queryApiList(type, url.searchParams, SERVER_PAGING_LIMIT);
-    const tai = (n: bigint) => `${n / 1_000_000_000n}:${n % 1_000_000_000n}`;
     const base = `${request.protocol}://${request.headers.host}${url.pathname}`;
     const link = (params: Record<string, string>, rel: string) => {
       const q = new URLSearchParams([...url.searchParams.entries()].filter(([k]) => !k.startsWith('paging.')));
@@ -48,11 +47,11 @@ export class AggregatedQueryApiController {
     };
     void reply.headers({
       'x-paging-limit': String(page.limit),
-      'x-paging-since': tai(page.since),
-      'x-paging-until': tai(page.until),
+      'x-paging-since': formatTai(page.since),
+      'x-paging-until': formatTai(page.until),
       link: [
-        link({ 'paging.until': tai(page.since) }, 'prev'),
-        link({ 'paging.since': tai(page.until) }, 'next'),
+        link({ 'paging.until': formatTai(page.since) }, 'prev'),
+        link({ 'paging.since': formatTai(page.until) }, 'next'),
         link({ 'paging.since': '0:0' }, 'first'),
         link({}, 'last'),
       ].join(', '),

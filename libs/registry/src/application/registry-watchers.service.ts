@@ -43,10 +43,6 @@ export class RegistryWatchersService implements OnApplicationBootstrap, BeforeAp
     };
   }
 
-  get watching(): string[] {
-    return [...this.watchers.keys()];
-  }
-
   onApplicationBootstrap(): void {
     this.leases.participate(REGISTRY_WATCHERS_LEASE, { acquired: () => this.begin(), lost: () => this.end() });
   }

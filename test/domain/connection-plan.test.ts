@@ -1,9 +1,10 @@
+/** Connection planning on nmos-cpp captures, checked against the IS-05 schemas (the simulator loads them): a test, not a lib spec, since it reaches into apps/. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { NmosSchemas } from '../../../../apps/simulator/src/index.js';
-import { IMMEDIATE } from './activation.js';
-import { activeMismatches, planConnect, planDisconnect, planRestore } from './connection-plan.js';
-import { parseSdp, SdpError, sdpWithMedia } from './sdp.js';
+import { NmosSchemas } from '../../apps/simulator/src/index.js';
+import { IMMEDIATE } from '../../libs/connections/src/domain/activation.js';
+import { activeMismatches, planConnect, planDisconnect, planRestore } from '../../libs/connections/src/domain/connection-plan.js';
+import { parseSdp, SdpError, sdpWithMedia } from '../../libs/connections/src/domain/sdp.js';
 
 const fixture = (name: string) => readFileSync(`test/fixtures/nmos-cpp/${name}`, 'utf8');
 const captured2022_7 = fixture('sender-2022-7.sdp');
