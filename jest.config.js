@@ -10,6 +10,8 @@ export default {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/test/**/*.test.ts'],
+  // The second suite (jest.system.config.js) needs Debian's packages: `npm test` needs only Node.js.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/system/', '<rootDir>/test/ha/'],
   testTimeout: 120_000,
   // Integration tests start PostgreSQL clusters and controller processes: two at a time fits two cores.
   maxWorkers: 2,

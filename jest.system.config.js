@@ -4,4 +4,9 @@
  */
 import base from './jest.config.js';
 
-export default { ...base, testMatch: ['<rootDir>/test/system/**/*.test.ts', '<rootDir>/test/ha/**/*.test.ts'], testTimeout: 900_000 };
+export default {
+  ...base,
+  testMatch: ['<rootDir>/test/system/**/*.test.ts', '<rootDir>/test/ha/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/'],
+  testTimeout: 900_000,
+};

@@ -277,6 +277,29 @@ describe('a registry without websockets and a paging limit of 2', () => {
   });
 });
 
+describe('a registry that takes subscription paging.limit as nmos-cpp does (a number, at most 100 a message)', () => {
+  it('is synced in few messages: the watcher asks for a numeric paging.limit', async () => {
+    const dir = await scratchDir('registry-nmos-cpp');
+    const pg = await startPrimary(dir);
+    await createDatabase(pg, 'app');
+    const facility = await Facility.start({ registries: 1, nodes: 30, senders: 5, receivers: 1 });
+    const controller = await startController({ DATABASE_URL: urlOf(pg.port, 'app') });
+    try {
+      const admin = await controller.api.loginAs(TEST_ADMIN.username, TEST_ADMIN.password);
+      await admin.put('/api/registry/config', [{ name: 'nmos-cpp-like', query_url: facility.registries[0].url, enabled: true }]);
+      await eventually(async () => expect((await admin.get('/api/nmos/senders?limit=1000')).body).toHaveLength(150), 30_000);
+      await eventually(async () => expect((await admin.get('/api/registry/status')).body[0].state).toBe('connected'), 10_000);
+      // 150 senders: 2 messages at 100 a message; 15 at the registry's default of 10 (a string param is refused).
+      expect(facility.registries[0].subscriptions.messagesSent('senders')).toBe(2);
+    } finally {
+      await controller.close();
+      await facility.stop();
+      await pg.stop();
+      await removeDir(dir);
+    }
+  });
+});
+
 describe('a registry that refuses paging.limit in subscription params', () => {
   it('is still followed over websockets, subscribed without the param', async () => {
     const dir = await scratchDir('registry-strict');

@@ -144,6 +144,14 @@ describe('the HA deployment, run whole and killed piece by piece', () => {
       await load.stop();
     }
     const livenessFailures = (await liveness?.stop()) ?? 0;
+    // Every replica is ready again once the fault is over (readiness answers 503 only while it cannot serve).
+    await eventually(
+      async () => {
+        for (const replica of replicas) expect((await fetch(`${replica.url}/api/health/detail`, { signal: AbortSignal.timeout(5_000) })).status).toBe(200);
+      },
+      60_000,
+      250,
+    );
 
     // Every 201 is in the database.
     const acknowledged = load.writes.filter((w) => w.status === 201).map((w) => w.username);

@@ -55,6 +55,7 @@ describe('stateless replicas on one database', () => {
       'LeaseTable1764201600000',
       'MergedView1764201600300',
       'RegistryConfig1764201600200',
+      'RegistryPolledTypes1764201600600',
       'Routing1764201600500',
     ]);
     expect(migrations.every((m) => m.n === '1')).toBe(true);

@@ -27,6 +27,8 @@ Options (default in brackets):
 ${NUMERIC.map(([flag, key, help]) => `  --${flag.padEnd(24)} ${help} [${DEFAULT_FACILITY[key]}]`).join('\n')}
   --seed <text>                ids and media mix follow from it [${DEFAULT_FACILITY.seed}]
   --no-websockets              registries refuse subscriptions (REST paging only)
+  --ws-lenient                 subscriptions take paging.limit as a string too, and messages are not paced
+                               (default: as nmos-cpp, a number only and one message per max_update_rate_ms)
   --refuse-bulk <404|405|501>  every node refuses bulk requests with this code (clients must fall back to single)
   --manifest <file>            write every URL served as JSON
   --help                       this text
@@ -43,6 +45,7 @@ export function parseCli(argv: string[]): CliResult {
       ...Object.fromEntries(NUMERIC.map(([flag]) => [flag, { type: 'string' as const }])),
       seed: { type: 'string' },
       'no-websockets': { type: 'boolean' },
+      'ws-lenient': { type: 'boolean' },
       'refuse-bulk': { type: 'string' },
       manifest: { type: 'string' },
       help: { type: 'boolean' },
@@ -61,6 +64,7 @@ export function parseCli(argv: string[]): CliResult {
   if (problems.length > 0) throw new Error(problems.join('\n'));
   if (values.seed !== undefined) options.seed = values.seed as string;
   if (values['no-websockets']) options.websockets = false;
+  if (values['ws-lenient']) options.wsLenient = true;
   if (values['refuse-bulk'] !== undefined) {
     const code = Number(values['refuse-bulk']);
     if (![404, 405, 501].includes(code)) throw new Error(`--refuse-bulk: "${values['refuse-bulk']}" must be 404, 405 or 501`);

@@ -25,6 +25,12 @@ export interface FacilityOptions {
   /** `paging.limit` in subscription params may raise the grains per message up to this; 0 refuses it (400). */
   wsMaxBatchSize: number;
   websockets: boolean;
+  /**
+   * Registries accept `paging.limit` in subscription params as a string too, and send websocket messages
+   * as fast as they can. Off (the default), they behave as nmos-cpp's: a number only (a string gets
+   * 400 "not a number"), and one message per `max_update_rate_ms`.
+   */
+  wsLenient: boolean;
   heartbeatIntervalMs: number;
   heartbeatExpiryMs: number;
   subscriptionExpiryMs: number;
@@ -44,8 +50,10 @@ export const DEFAULT_FACILITY: FacilityOptions = {
   basePort: 0,
   pagingLimit: 10,
   wsBatchSize: 10,
-  wsMaxBatchSize: 1000,
+  // nmos-cpp caps grains per message at 100.
+  wsMaxBatchSize: 100,
   websockets: true,
+  wsLenient: false,
   heartbeatIntervalMs: 5_000,
   heartbeatExpiryMs: 12_000,
   subscriptionExpiryMs: 10_000,
@@ -93,6 +101,7 @@ export class Facility {
               wsBatchSize: options.wsBatchSize,
               wsMaxBatchSize: options.wsMaxBatchSize,
               websockets: options.websockets,
+              wsLenient: options.wsLenient,
               heartbeatExpiryMs: options.heartbeatExpiryMs,
               subscriptionExpiryMs: options.subscriptionExpiryMs,
               latencyMs,

@@ -16,6 +16,8 @@ export interface RegistryOptions {
   /** The most `paging.limit` in subscription params may ask for per message; 0 refuses that param. */
   wsMaxBatchSize: number;
   websockets: boolean;
+  /** paging.limit as a string accepted, messages unpaced (see FacilityOptions.wsLenient). */
+  wsLenient: boolean;
   /** A node that stops heartbeating is removed this long after its last heartbeat (real registries: 12 s). */
   heartbeatExpiryMs: number;
   subscriptionExpiryMs: number;
@@ -45,7 +47,7 @@ export class SimulatedRegistry {
       this.store,
       schemas,
       () => `ws://127.0.0.1:${this.port}/x-nmos/query/v1.3`,
-      { batchSize: options.wsBatchSize, maxBatchSize: options.wsMaxBatchSize, expiryMs: options.subscriptionExpiryMs },
+      { batchSize: options.wsBatchSize, maxBatchSize: options.wsMaxBatchSize, expiryMs: options.subscriptionExpiryMs, lenient: options.wsLenient },
       options.id,
     );
     this.queryApi = new QueryApi(this.store, this.subscriptions, { pagingLimit: options.pagingLimit, websockets: options.websockets }, () => this.queryUrl);

@@ -16,8 +16,17 @@ export interface SubscriptionView {
   params: Record<string, string>;
 }
 
+interface Outbox {
+  messages: string[];
+  timer?: NodeJS.Timeout;
+}
+
 interface Subscription extends SubscriptionView {
   sockets: Set<WebSocket>;
+  /** Per socket, the messages waiting for their turn (one per max_update_rate_ms). */
+  outboxes: Map<WebSocket, Outbox>;
+  /** Messages sent so far, for tests that count them. */
+  sent: number;
   queue: Array<{ path: string; pre?: Resource; post?: Resource }>;
   flushTimer?: NodeJS.Timeout;
   expiryTimer?: NodeJS.Timeout;
@@ -30,6 +39,8 @@ export interface SubscriptionOptions {
   maxBatchSize: number;
   /** How long a non-persistent subscription outlives its last socket. */
   expiryMs: number;
+  /** paging.limit as a string accepted, and messages sent unpaced; off: as nmos-cpp. */
+  lenient: boolean;
 }
 
 /**
@@ -63,9 +74,13 @@ export class Subscriptions {
       params: request.params,
     };
     if (wanted.secure) return { status: 400, body: { code: 400, error: 'Bad Request', debug: 'secure websockets are not offered by this registry' } };
-    const pagingLimit = wanted.params['paging.limit'];
-    if (pagingLimit !== undefined && (this.options.maxBatchSize === 0 || !/^[1-9]\d*$/.test(String(pagingLimit)))) {
-      return { status: 400, body: { code: 400, error: 'Bad Request', debug: 'paging.limit is not accepted in subscription params here' } };
+    const pagingLimit: unknown = wanted.params['paging.limit'];
+    if (pagingLimit !== undefined) {
+      if (this.options.maxBatchSize === 0)
+        return { status: 400, body: { code: 400, error: 'Bad Request', debug: 'paging.limit is not accepted in subscription params here' } };
+      // nmos-cpp reads it as a JSON number only.
+      const accepted = this.options.lenient ? /^[1-9]\d*$/.test(String(pagingLimit)) : Number.isInteger(pagingLimit) && (pagingLimit as number) > 0;
+      if (!accepted) return { status: 400, body: { code: 400, error: 'Bad Request', debug: 'not a number' } };
     }
     const same = [...this.subscriptions.values()].find(
       (s) =>
@@ -76,7 +91,15 @@ export class Subscriptions {
     );
     if (same) return { status: 200, body: viewOf(same) };
     const id = randomUUID();
-    const subscription: Subscription = { id, ws_href: `${this.wsBase()}/subscriptions/${id}`, ...wanted, sockets: new Set(), queue: [] };
+    const subscription: Subscription = {
+      id,
+      ws_href: `${this.wsBase()}/subscriptions/${id}`,
+      ...wanted,
+      sockets: new Set(),
+      outboxes: new Map(),
+      sent: 0,
+      queue: [],
+    };
     this.subscriptions.set(id, subscription);
     // A non-persistent subscription nobody connects to goes away like one whose sockets closed.
     if (!subscription.persist) this.scheduleExpiry(subscription);
@@ -111,11 +134,18 @@ export class Subscriptions {
     });
     socket.on('close', () => {
       subscription.sockets.delete(socket);
+      clearTimeout(subscription.outboxes.get(socket)?.timer);
+      subscription.outboxes.delete(socket);
       this.silenced.delete(socket);
       if (subscription.sockets.size === 0 && !subscription.persist) this.scheduleExpiry(subscription);
     });
     this.sendSync(subscription, socket);
     return true;
+  }
+
+  /** Websocket messages sent so far on the subscriptions to one resource type (tests count them). */
+  messagesSent(type: ResourceType): number {
+    return [...this.subscriptions.values()].filter((s) => this.typeOf(s) === type).reduce((n, s) => n + s.sent, 0);
   }
 
   /** Fault: every open websocket goes silent without closing (a stuck connection); new ones work. */
@@ -134,6 +164,7 @@ export class Subscriptions {
     for (const subscription of this.subscriptions.values()) {
       clearTimeout(subscription.flushTimer);
       clearTimeout(subscription.expiryTimer);
+      for (const outbox of subscription.outboxes.values()) clearTimeout(outbox.timer);
     }
     this.subscriptions.clear();
   }
@@ -146,7 +177,35 @@ export class Subscriptions {
       .map((r) => ({ path: r.id, pre: r, post: r }));
     // Even an empty facility gets one sync grain, so the client knows its snapshot is complete.
     const batches = chunk(data, this.batchSizeOf(subscription));
-    for (const batch of batches.length > 0 ? batches : [[]]) socket.send(JSON.stringify(this.grain(subscription, batch)));
+    this.deliver(
+      subscription,
+      socket,
+      (batches.length > 0 ? batches : [[]]).map((batch) => JSON.stringify(this.grain(subscription, batch))),
+    );
+  }
+
+  /** Sends at once (lenient, or a rate of 0), else one message per max_update_rate_ms, in order. */
+  private deliver(subscription: Subscription, socket: WebSocket, messages: string[]): void {
+    if (this.options.lenient || subscription.max_update_rate_ms === 0) {
+      for (const message of messages) this.sendOne(subscription, socket, message);
+      return;
+    }
+    let outbox = subscription.outboxes.get(socket);
+    if (!outbox) subscription.outboxes.set(socket, (outbox = { messages: [] }));
+    outbox.messages.push(...messages);
+    const pump = () => {
+      const next = outbox.messages.shift();
+      if (next === undefined) return void (outbox.timer = undefined);
+      this.sendOne(subscription, socket, next);
+      outbox.timer = setTimeout(pump, subscription.max_update_rate_ms);
+    };
+    if (!outbox.timer) pump();
+  }
+
+  private sendOne(subscription: Subscription, socket: WebSocket, message: string): void {
+    if (this.silenced.has(socket)) return;
+    socket.send(message);
+    subscription.sent++;
   }
 
   private enqueue(change: ResourceChange): void {
@@ -169,10 +228,8 @@ export class Subscriptions {
     }
     const events = subscription.queue;
     subscription.queue = [];
-    for (const batch of chunk(events, this.batchSizeOf(subscription))) {
-      const message = JSON.stringify(this.grain(subscription, batch));
-      for (const socket of subscription.sockets) if (!this.silenced.has(socket)) socket.send(message);
-    }
+    const messages = chunk(events, this.batchSizeOf(subscription)).map((batch) => JSON.stringify(this.grain(subscription, batch)));
+    for (const socket of subscription.sockets) this.deliver(subscription, socket, messages);
   }
 
   private grain(subscription: Subscription, data: unknown[]): unknown {
@@ -209,6 +266,7 @@ export class Subscriptions {
 
   private drop(subscription: Subscription): void {
     clearTimeout(subscription.flushTimer);
+    for (const outbox of subscription.outboxes.values()) clearTimeout(outbox.timer);
     clearTimeout(subscription.expiryTimer);
     for (const socket of subscription.sockets) socket.close();
     this.subscriptions.delete(subscription.id);

@@ -3,6 +3,9 @@ import type { NmosType } from '../domain/nmos-resource.js';
 import type { RegistryEntry } from '../domain/registry-entry.js';
 import { subscriptionRequest } from '../domain/subscription-request.js';
 
+/** Grains per websocket message asked for first (registries cap it at their own maximum). */
+const SUBSCRIPTION_PAGING_LIMIT = 1000;
+
 /** The Query API versions whose resources we understand. */
 export const SUPPORTED_QUERY_VERSIONS = ['v1.2', 'v1.3'];
 
@@ -52,9 +55,24 @@ export class QueryApiClient {
     return all;
   }
 
-  /** Creates a websocket subscription; with `paging.limit` first, without it where the registry refuses it. */
+  /**
+   * Creates a websocket subscription asking for as many grains per message as the registry allows, so
+   * its snapshot comes in few messages (nmos-cpp sends 10 a message otherwise, one message per
+   * max_update_rate_ms). `paging.limit` goes as a JSON number (nmos-cpp refuses a string): 1000 first;
+   * where that is refused, the registry's own REST maximum (its `X-Paging-Limit`); then without it.
+   */
   async subscribe(base: string, type: NmosType): Promise<string | undefined> {
-    for (const params of [{ 'paging.limit': '1000' }, {}]) {
+    const attempts: Array<() => Promise<Record<string, unknown> | undefined>> = [
+      async () => ({ 'paging.limit': SUBSCRIPTION_PAGING_LIMIT }),
+      async () => {
+        const maximum = await this.restPagingMaximum(base, type);
+        return maximum !== undefined && maximum < SUBSCRIPTION_PAGING_LIMIT ? { 'paging.limit': maximum } : undefined;
+      },
+      async () => ({}),
+    ];
+    for (const attempt of attempts) {
+      const params = await attempt();
+      if (params === undefined) continue;
       const response = await this.fetch(`${base}/subscriptions`, {
         method: 'POST',
         body: JSON.stringify(subscriptionRequest(base, type, params)),
@@ -68,6 +86,14 @@ export class QueryApiClient {
       if (response.status !== 400) return undefined; // 404, 501: no websockets here
     }
     return undefined;
+  }
+
+  /** The most a REST page of this registry holds (its `X-Paging-Limit` when asked for more), if it pages. */
+  private async restPagingMaximum(base: string, type: NmosType): Promise<number | undefined> {
+    const response = await this.fetch(`${base}/${type}?paging.limit=${SUBSCRIPTION_PAGING_LIMIT}`);
+    await response.body?.cancel();
+    const limit = Number(response.headers.get('x-paging-limit'));
+    return Number.isInteger(limit) && limit > 0 ? limit : undefined;
   }
 
   get headers(): Record<string, string> {
