@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import { parse, parseAllDocuments } from 'yaml';
 import { CONFIG_VARIABLES, loadConfig } from '#config';
+import { HA_COMPOSE_SERVICES } from '../support/deployment-files.js';
 
 /**
  * The shipped deployment files, checked against the product itself: every variable they set exists and
@@ -20,16 +21,7 @@ describe('docker-compose.ha.yml', () => {
 
   it('runs three named controller replicas behind nginx, a primary with a streaming replica, and a Mosquitto pair', () => {
     expect(controllers.map(([name]) => name)).toEqual(['controller-1', 'controller-2', 'controller-3']);
-    expect(Object.keys(compose.services).sort()).toEqual([
-      'controller-1',
-      'controller-2',
-      'controller-3',
-      'db-primary',
-      'db-replica',
-      'mqtt-primary',
-      'mqtt-secondary',
-      'nginx',
-    ]);
+    expect(Object.keys(compose.services).sort()).toEqual(HA_COMPOSE_SERVICES);
     expect(compose.services['db-replica'].depends_on['db-primary'].condition).toBe('service_healthy');
     expect(compose.services['mqtt-primary'].volumes[0]).toContain('deploy/mosquitto/mosquitto-primary.conf');
     expect(compose.services['mqtt-secondary'].volumes[0]).toContain('deploy/mosquitto/mosquitto-secondary.conf');

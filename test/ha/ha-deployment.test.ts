@@ -372,30 +372,26 @@ describe('the HA deployment, run whole and killed piece by piece', () => {
     );
   });
 
+  const registryBecomes = (name: string, state: string) =>
+    eventually(
+      async () => {
+        const status = (await admin.send('GET', '/api/registry/status')).body as Array<{ name: string; state: string }>;
+        expect(status.find((r) => r.name === name)?.state).toBe(state);
+      },
+      60_000,
+      200,
+    );
+
   it('e. one registry dies: the other keeps the whole facility in view and routing goes on', async () => {
     const senders = (await admin.send('GET', '/api/nmos/senders?limit=1000')).body.length;
     await runFault('e. one registry killed', async (context) => {
       await facility.registries[0].setReachability('refuse');
-      await eventually(
-        async () => {
-          const status = (await admin.send('GET', '/api/registry/status')).body as Array<{ name: string; state: string }>;
-          expect(status.find((r) => r.name === 'R0')?.state).toBe('down');
-        },
-        60_000,
-        200,
-      );
+      await registryBecomes('R0', 'down');
       context.notes.push(`R0 seen down ${((Date.now() - context.faultAt) / 1000).toFixed(1)} s after it stopped answering`);
       await sleep(3_000);
       expect((await admin.send('GET', '/api/nmos/senders?limit=1000')).body).toHaveLength(senders);
       await facility.registries[0].setReachability('up');
-      await eventually(
-        async () => {
-          const status = (await admin.send('GET', '/api/registry/status')).body as Array<{ name: string; state: string }>;
-          expect(status.find((r) => r.name === 'R0')?.state).toBe('connected');
-        },
-        60_000,
-        200,
-      );
+      await registryBecomes('R0', 'connected');
     });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
+import { HA_COMPOSE_SERVICES } from '../support/deployment-files.js';
 
 /**
  * The deployment files that no test runs, checked by their own tools (Debian's packages; `.ci/run`
@@ -13,16 +14,9 @@ describe('deployment files, checked by their tools', () => {
   it('docker-compose.ha.yml is a valid compose file, and refuses to start without its secrets', () => {
     const secrets = { JWT_SECRET: 'j'.repeat(40), POSTGRES_PASSWORD: 'pw', REPLICATION_PASSWORD: 'pw', ADMIN_PASSWORD: 'pw' };
     expect(() => run('docker-compose', ['-f', 'docker-compose.ha.yml', 'config', '-q'], secrets)).not.toThrow();
-    expect(run('docker-compose', ['-f', 'docker-compose.ha.yml', 'config', '--services'], secrets).split('\n').filter(Boolean).sort()).toEqual([
-      'controller-1',
-      'controller-2',
-      'controller-3',
-      'db-primary',
-      'db-replica',
-      'mqtt-primary',
-      'mqtt-secondary',
-      'nginx',
-    ]);
+    expect(run('docker-compose', ['-f', 'docker-compose.ha.yml', 'config', '--services'], secrets).split('\n').filter(Boolean).sort()).toEqual(
+      HA_COMPOSE_SERVICES,
+    );
     expect(() => run('docker-compose', ['-f', 'docker-compose.ha.yml', 'config', '-q'])).toThrow(/set POSTGRES_PASSWORD|set JWT_SECRET/);
   });
 

@@ -70,16 +70,20 @@ export class SalvoService {
 
     const resolved = await this.resolver.resolve(items);
     const found = resolved.flatMap((r, index) => (r instanceof DomainError ? (fail(index, r, 'refused'), []) : [{ index, target: r }]));
-    const verdicts = await this.guard.check(
-      actor,
-      found.map((f) => f.target),
-      overrideReason,
-    );
-    let allowed = found.filter((f, k) => {
-      const verdict = verdicts[k];
-      if (!verdict.allowed) fail(f.index, verdict.error, 'refused');
-      return verdict.allowed;
-    });
+    // Locks, policies and pending schedules: what they refuse fails as 'refused'; the rest goes on.
+    const guarded = async (candidates: typeof found) => {
+      const verdicts = await this.guard.check(
+        actor,
+        candidates.map((c) => c.target),
+        overrideReason,
+      );
+      return candidates.filter((c, k) => {
+        const verdict = verdicts[k];
+        if (!verdict.allowed) fail(c.index, verdict.error, 'refused');
+        return verdict.allowed;
+      });
+    };
+    let allowed = await guarded(found);
     let activation: Activation = request.activation ?? IMMEDIATE;
     const finish = async (
       outcome: SalvoResult['outcome'],
@@ -107,18 +111,9 @@ export class SalvoService {
       holdMs,
       async (claim) => {
         // Checked again under the claims: a lock or policy set while the salvo waited for them is honoured.
-        const recheck = await this.guard.check(
-          actor,
-          allowed.map((a) => a.target),
-          overrideReason,
-        );
-        const refusedNow = allowed.filter((a, k) => {
-          const verdict = recheck[k];
-          if (!verdict.allowed) fail(a.index, verdict.error, 'refused');
-          return !verdict.allowed;
-        });
-        if (refusedNow.length > 0) {
-          allowed = allowed.filter((a) => !refusedNow.includes(a));
+        const stillAllowed = await guarded(allowed);
+        if (stillAllowed.length < allowed.length) {
+          allowed = stillAllowed;
           if (allowed.length === 0 || rollback) return finish('failed', [], claim);
         }
         const targets = allowed.map((a) => a.target);
