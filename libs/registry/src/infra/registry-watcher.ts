@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import WebSocket from 'ws';
 import { sleep } from '#common';
-import { grainItems, isSyncItem, toReported } from '../domain/grain.js';
+import { grainItems, isSyncItem, toReported, type GrainItem } from '../domain/grain.js';
 import { NMOS_TYPES, type NmosType, type ReportedResource } from '../domain/nmos-resource.js';
 import type { RegistryEntry } from '../domain/registry-entry.js';
 import type { ResourceKey } from './merged-view.repository.js';
@@ -204,29 +204,81 @@ export class RegistryWatcher {
       socket.on('pong', () => (lastHeard = Date.now()));
       socket.on('error', (err) => fail(err));
       socket.on('close', () => fail(new Error(`${type}: websocket closed`)));
-      socket.on('message', (raw) => {
-        lastHeard = Date.now();
-        enqueue(async () => {
-          const items = grainItems(raw.toString());
-          if (syncing && items.some((item) => !isSyncItem(item))) await endSync();
-          const reported: ReportedResource[] = [];
-          const removed: ResourceKey[] = [];
+      // Messages that arrive while the previous ones are being applied are applied together, in one
+      // merged-view transaction: a registry that caps grains per message (nmos-cpp: 100) would
+      // otherwise cost one transaction per hundred resources during a snapshot.
+      let inbox: GrainItem[][] = [];
+      let scheduled = false;
+      const applyInbox = async () => {
+        scheduled = false;
+        const messages = inbox;
+        inbox = [];
+        const batch = new ChangeBatch(type);
+        for (const items of messages) {
+          if (syncing && items.some((item) => !isSyncItem(item))) {
+            await batch.applyTo(this.hooks);
+            await endSync();
+          }
           for (const item of items) {
             if (item.post) {
               const [post] = this.usable(type, [item.post]);
               if (!post) continue;
-              reported.push(post);
+              batch.report(post);
               if (syncing) seen.add(post.id);
-            } else if (item.pre && typeof item.pre.id === 'string') removed.push({ type, id: item.pre.id });
+            } else if (item.pre && typeof item.pre.id === 'string') batch.remove(item.pre.id);
           }
-          await this.hooks.apply(reported, removed);
-          if (!syncing) this.hooks.state({ event: true });
-          if (syncing) {
-            clearTimeout(quiet);
-            quiet = setTimeout(() => enqueue(endSync), this.timing.syncQuietMs);
-          }
-        });
+        }
+        await batch.applyTo(this.hooks);
+        if (!syncing) this.hooks.state({ event: true });
+        if (syncing) {
+          clearTimeout(quiet);
+          quiet = setTimeout(() => enqueue(endSync), this.timing.syncQuietMs);
+        }
+      };
+      socket.on('message', (raw) => {
+        lastHeard = Date.now();
+        try {
+          inbox.push(grainItems(raw.toString()));
+        } catch (err) {
+          return fail(err as Error);
+        }
+        if (!scheduled) {
+          scheduled = true;
+          enqueue(applyInbox);
+        }
       });
     });
+  }
+}
+
+/**
+ * What a run of grains leaves to apply, the last word per resource winning: a resource reported twice
+ * is written once, and one reported then removed (or the reverse) ends as its last grain said.
+ */
+class ChangeBatch {
+  private readonly last = new Map<string, ReportedResource | null>();
+
+  constructor(private readonly type: NmosType) {}
+
+  report(resource: ReportedResource): void {
+    this.last.delete(resource.id);
+    this.last.set(resource.id, resource);
+  }
+
+  remove(id: string): void {
+    this.last.delete(id);
+    this.last.set(id, null);
+  }
+
+  async applyTo(hooks: WatcherHooks): Promise<void> {
+    if (this.last.size === 0) return;
+    const reported: ReportedResource[] = [];
+    const removed: ResourceKey[] = [];
+    for (const [id, resource] of this.last) {
+      if (resource) reported.push(resource);
+      else removed.push({ type: this.type, id });
+    }
+    this.last.clear();
+    await hooks.apply(reported, removed);
   }
 }
