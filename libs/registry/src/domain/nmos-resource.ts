@@ -28,3 +28,9 @@ export function versionNanos(version: string): string | undefined {
 export function isNmosType(value: string): value is NmosType {
   return (NMOS_TYPES as readonly string[]).includes(value);
 }
+
+/** A resource by type and id (what a removal names). */
+export interface ResourceKey {
+  type: NmosType;
+  id: string;
+}

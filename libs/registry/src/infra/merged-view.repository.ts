@@ -1,11 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Sql } from '#database';
-import { versionNanos, type MergedChange, type NmosType, type ReportedResource } from '../domain/nmos-resource.js';
+import { versionNanos, type MergedChange, type NmosType, type ReportedResource, type ResourceKey } from '../domain/nmos-resource.js';
 
-export interface ResourceKey {
-  type: NmosType;
-  id: string;
-}
+export type { ResourceKey };
 
 /** Any fixed number: every merged-view write takes it, so recomputations never interleave. */
 const MERGED_VIEW_LOCK = 7_364_201_603;

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import WebSocket from 'ws';
 import { sleep } from '#common';
+import { ChangeBatch } from '../domain/change-batch.js';
 import { grainItems, isSyncItem, toReported, type GrainItem } from '../domain/grain.js';
 import { NMOS_TYPES, type NmosType, type ReportedResource } from '../domain/nmos-resource.js';
 import type { RegistryEntry } from '../domain/registry-entry.js';
@@ -248,37 +249,5 @@ export class RegistryWatcher {
         }
       });
     });
-  }
-}
-
-/**
- * What a run of grains leaves to apply, the last word per resource winning: a resource reported twice
- * is written once, and one reported then removed (or the reverse) ends as its last grain said.
- */
-class ChangeBatch {
-  private readonly last = new Map<string, ReportedResource | null>();
-
-  constructor(private readonly type: NmosType) {}
-
-  report(resource: ReportedResource): void {
-    this.last.delete(resource.id);
-    this.last.set(resource.id, resource);
-  }
-
-  remove(id: string): void {
-    this.last.delete(id);
-    this.last.set(id, null);
-  }
-
-  async applyTo(hooks: WatcherHooks): Promise<void> {
-    if (this.last.size === 0) return;
-    const reported: ReportedResource[] = [];
-    const removed: ResourceKey[] = [];
-    for (const [id, resource] of this.last) {
-      if (resource) reported.push(resource);
-      else removed.push({ type: this.type, id });
-    }
-    this.last.clear();
-    await hooks.apply(reported, removed);
   }
 }
