@@ -21,6 +21,13 @@ export interface RegistryStatus {
   state_since: string | null;
 }
 
+export interface RegistryHealthState {
+  name: string;
+  state: RegistryConnectionState;
+  endpoint: string | null;
+  last_error: string | null;
+}
+
 /** Per registry, what the watching replica knows, read by any replica. */
 @Injectable()
 export class RegistryStatusService {
@@ -29,6 +36,26 @@ export class RegistryStatusService {
     private readonly config: RegistryConfigRepository,
     private readonly states: RegistryStateRepository,
   ) {}
+
+  /**
+   * Each registry's connection state alone: two small tables whose size is the number of registries,
+   * whatever the plant's size (no count over resource copies), for the readiness probe.
+   */
+  connectionStates(): Promise<RegistryHealthState[]> {
+    return this.db.read(async (sql) => {
+      const entries = await this.config.list(sql);
+      const states = await this.states.list(sql);
+      return entries.map((entry) => {
+        const state = states.find((s) => s.name === entry.name);
+        return {
+          name: entry.name,
+          state: entry.enabled ? (state?.state ?? 'connecting') : 'disabled',
+          endpoint: state?.endpoint ?? null,
+          last_error: state?.last_error ?? null,
+        };
+      });
+    });
+  }
 
   list(): Promise<RegistryStatus[]> {
     return this.db.read(async (sql) => {

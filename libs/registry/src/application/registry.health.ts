@@ -1,11 +1,22 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import { ExpiringCache } from '#common';
 import { HealthContributors } from '#health';
-import { RegistryStatusService } from './registry-status.service.js';
+import { RegistryStatusService, type RegistryHealthState } from './registry-status.service.js';
 
-/** A registry that is down degrades the service but never makes it unready: the API serves what it knows. */
+/** Probes from every orchestrator of every replica share one read a second. */
+const CACHE_MS = 1_000;
+const READ_TIMEOUT_MS = 2_000;
+
+/**
+ * A registry that is down degrades the service but never makes it unready: the API serves what it knows.
+ * The probe reads only each registry's state (bounded by the number of registries, not the plant's
+ * size), at most once a second per replica, and gives up after READ_TIMEOUT_MS.
+ */
 @Injectable()
 export class RegistryHealth implements OnModuleInit {
+  private readonly cache = new ExpiringCache<RegistryHealthState[]>(CACHE_MS, 1);
+
   constructor(
     private readonly indicators: HealthIndicatorService,
     private readonly contributors: HealthContributors,
@@ -16,7 +27,7 @@ export class RegistryHealth implements OnModuleInit {
     this.contributors.register('registries', async () => {
       const check = this.indicators.check('registries');
       try {
-        const registries = (await this.status.list()).map((r) => ({ name: r.name, state: r.state, endpoint: r.endpoint, last_error: r.last_error }));
+        const registries = await this.cache.getOrLoad('states', () => withTimeout(this.status.connectionStates(), READ_TIMEOUT_MS));
         const impaired = registries.filter((r) => r.state !== 'connected' && r.state !== 'disabled');
         return impaired.length > 0 ? check.degraded({ registries }) : check.up({ registries });
       } catch (err) {
@@ -24,4 +35,10 @@ export class RegistryHealth implements OnModuleInit {
       }
     });
   }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
