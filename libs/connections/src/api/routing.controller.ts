@@ -6,7 +6,7 @@ import { CurrentPrincipal, RequireRole } from '#common';
 import { GuardAdmin } from '../application/guard-admin.service.js';
 import { LiveStateService } from '../application/live-state.service.js';
 import { RoutingAuditService, type AuditPage } from '../application/routing-audit.service.js';
-import type { StoredPolicy } from '../infra/guard.repository.js';
+import type { StoredPolicy } from '../domain/guard-records.js';
 import { actorOf } from './actor.js';
 import { DEFAULT_EFFECT_BODY, POLICY_BODY } from './request-docs.js';
 

@@ -7,7 +7,7 @@ import { IdempotencyService } from '../application/idempotency.service.js';
 import { NamedSalvos } from '../application/named-salvos.service.js';
 import { SalvoService, type SalvoResult } from '../application/salvo.service.js';
 import { SalvoRequest } from '../domain/requests.js';
-import type { NamedSalvo } from '../infra/salvo.repository.js';
+import type { NamedSalvo } from '../domain/salvo-records.js';
 import { actorOf, idempotencyKeyOf, idempotencyOwner, overrideReasonOf } from './actor.js';
 import { SALVO_BODY, SAVED_SALVO_BODY } from './request-docs.js';
 

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
 import { CurrentPrincipal, RequireRole } from '#common';
 import { SchedulesService } from '../application/schedules.service.js';
-import type { ControllerSchedule } from '../infra/salvo.repository.js';
+import type { ControllerSchedule } from '../domain/salvo-records.js';
 import { actorOf } from './actor.js';
 import { SCHEDULE_BODY } from './request-docs.js';
 

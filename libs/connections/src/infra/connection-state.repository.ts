@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Sql } from '#database';
+import type { DeviceSchedule } from '../domain/device-schedule.js';
+
+export type { DeviceSchedule };
 
 export interface VerifiedConnection {
   receiver_id: string;
@@ -9,22 +12,6 @@ export interface VerifiedConnection {
   verified_at: Date;
   changed_by: unknown;
   source: 'controller' | 'device';
-}
-
-export interface DeviceSchedule {
-  id: string;
-  receiver_id: string;
-  sender_id: string | null;
-  mode: string;
-  requested_time: string;
-  activation_time: string;
-  activation_at: Date;
-  state: 'pending' | 'activated' | 'failed' | 'cancelled';
-  expected: Record<string, unknown>;
-  result: unknown;
-  created_by: unknown;
-  created_at: Date;
-  settled_at: Date | null;
 }
 
 /** What the controller verified on devices: each receiver's last /active, and activations scheduled on devices. */

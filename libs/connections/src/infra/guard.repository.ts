@@ -2,18 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { Sql } from '#database';
 import type { RoutingPolicy } from '../domain/policy.js';
 import type { PolicyRequest } from '../domain/requests.js';
+import type { ReceiverLock, StoredPolicy } from '../domain/guard-records.js';
 
-export interface ReceiverLock {
-  receiver_id: string;
-  owner: { kind: string; id: string; name: string };
-  reason: string;
-  locked_at: Date;
-}
-
-export interface StoredPolicy extends RoutingPolicy {
-  created_by: unknown;
-  created_at: Date;
-}
+export type { ReceiverLock, StoredPolicy };
 
 /** Operator locks on receivers, routing policies and the default effect. */
 @Injectable()

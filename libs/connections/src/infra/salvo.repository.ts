@@ -1,24 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { Sql } from '#database';
 import type { NamedSalvoRequest, SalvoRequest } from '../domain/requests.js';
+import type { NamedSalvo, ControllerSchedule } from '../domain/salvo-records.js';
 
-export interface NamedSalvo extends NamedSalvoRequest {
-  created_by: unknown;
-  updated_at: Date;
-}
-
-export interface ControllerSchedule {
-  id: string;
-  salvo_name: string | null;
-  salvo: SalvoRequest;
-  fire_at: Date;
-  state: 'pending' | 'firing' | 'fired' | 'failed' | 'missed' | 'cancelled' | 'interrupted';
-  claimed_by: string | null;
-  claimed_at: Date | null;
-  result: unknown;
-  created_by: unknown;
-  created_at: Date;
-}
+export type { NamedSalvo, ControllerSchedule };
 
 const SALVO_COLUMNS = 'name, description, connections, on_failure, synchronised, created_by, updated_at';
 

@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { NmosQueryService } from '../application/nmos-query.service.js';
 import { RegistryStatusService, type RegistryStatus } from '../application/registry-status.service.js';
 import { NMOS_TYPES } from '../domain/nmos-resource.js';
-import type { MergedResource, ResourceCopy } from '../infra/nmos-read.repository.js';
+import type { MergedResource, ResourceCopy } from '../domain/merged-resource.js';
 
 @ApiTags('nmos')
 @ApiBearerAuth()

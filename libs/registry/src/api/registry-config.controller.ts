@@ -5,7 +5,7 @@ import type { Principal } from '#auth';
 import { CurrentPrincipal, DomainError, RequireRole } from '#common';
 import { RegistryConfigService } from '../application/registry-config.service.js';
 import type { PublicRegistryEntry } from '../domain/registry-entry.js';
-import type { Actor, ConfigAuditRecord } from '../infra/registry-config.repository.js';
+import type { Actor, ConfigAuditRecord } from '../domain/config-audit.js';
 import { RegistryConfigAuditDoc, RegistryEntryDoc } from './dto/registry-entry.doc.js';
 
 /** GO-NMOS's configuration API (HA guide §4), its curl example working as written. Viewers read; engineers and admins write. */

@@ -2,25 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { Sql } from '#database';
 import type { NmosType } from '../domain/nmos-resource.js';
 import { basicQueryPath, basicQueryVariables } from '../domain/resource-filter.js';
+import type { MergedResource, ResourceCopy } from '../domain/merged-resource.js';
 
-export interface MergedResource {
-  type: NmosType;
-  id: string;
-  version: string;
-  stale: boolean;
-  registries: string[];
-  first_seen: Date;
-  last_seen: Date;
-  resource: Record<string, unknown>;
-}
-
-export interface ResourceCopy {
-  registry: string;
-  version: string;
-  first_seen: Date;
-  last_seen: Date;
-  stale: boolean;
-}
+export type { MergedResource, ResourceCopy };
 
 export const SORT_KEYS = { label: 'label', id: 'id', version: 'version_ns', first_seen: 'first_seen', last_seen: 'last_seen' } as const;
 export type SortKey = keyof typeof SORT_KEYS;

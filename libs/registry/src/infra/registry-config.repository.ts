@@ -1,26 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { Sql } from '#database';
 import type { PublicRegistryEntry, RegistryEntry } from '../domain/registry-entry.js';
+import type { ConfigAuditRecord, Actor } from '../domain/config-audit.js';
 
-export interface ConfigAuditRecord {
-  id: string;
-  at: Date;
-  actor_kind: string;
-  actor_id: string;
-  actor_name: string;
-  request_id: string | null;
-  action: 'created' | 'updated' | 'deleted';
-  name: string;
-  before: PublicRegistryEntry | null;
-  after: PublicRegistryEntry | null;
-}
-
-export interface Actor {
-  kind: string;
-  id: string;
-  name: string;
-  requestId?: string;
-}
+export type { ConfigAuditRecord, Actor };
 
 type Row = Omit<RegistryEntry, 'endpoints' | 'auth'> & { endpoints: string[]; auth: RegistryEntry['auth'] };
 

@@ -1,0 +1,20 @@
+import type { NamedSalvoRequest, SalvoRequest } from './requests.js';
+
+/** Saved salvos and controller-side schedules, as stored and answered by the API. */
+export interface NamedSalvo extends NamedSalvoRequest {
+  created_by: unknown;
+  updated_at: Date;
+}
+
+export interface ControllerSchedule {
+  id: string;
+  salvo_name: string | null;
+  salvo: SalvoRequest;
+  fire_at: Date;
+  state: 'pending' | 'firing' | 'fired' | 'failed' | 'missed' | 'cancelled' | 'interrupted';
+  claimed_by: string | null;
+  claimed_at: Date | null;
+  result: unknown;
+  created_by: unknown;
+  created_at: Date;
+}
