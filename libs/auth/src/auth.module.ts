@@ -6,7 +6,7 @@ import { EventsModule } from '#events';
 import { ApiTokensController } from './api/api-tokens.controller.js';
 import { AuthController } from './api/auth.controller.js';
 import { BearerAuthGuard } from './api/bearer-auth.guard.js';
-import { JwtStrategy } from './api/jwt.strategy.js';
+import { JwtStrategy } from './infra/jwt.strategy.js';
 import { UsersController } from './api/users.controller.js';
 import { ApiTokensService } from './application/api-tokens.service.js';
 import { FirstAdminService } from './application/first-admin.service.js';

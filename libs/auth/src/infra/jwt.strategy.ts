@@ -3,7 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import type { Principal } from '../domain/principal.js';
 import { PrincipalResolver } from '../application/principal-resolver.service.js';
-import { JwtKeys, type AccessTokenClaims } from '../infra/jwt-keys.js';
+import { JwtKeys, type AccessTokenClaims } from './jwt-keys.js';
 
 /** passport-jwt with the key chosen by the token's `kid` (current or previous secret during rotation). */
 @Injectable()

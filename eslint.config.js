@@ -1,0 +1,33 @@
+/**
+ * Boundary rules, run by `npm run lint` in CI (ESLint's own no-restricted-imports over the TypeScript
+ * parser: formatting is prettier's job, types tsc's):
+ * - no lib imports an app;
+ * - api/ (controllers, DTOs) imports no infra/ (repositories, clients): it answers domain types;
+ * - modules import only modules before them in the order below, and only through their barrels.
+ */
+import tsParser from '@typescript-eslint/parser';
+
+const MODULE_ORDER = ['common', 'config', 'database', 'health', 'events', 'auth', 'registry', 'connections'];
+
+const noApps = { regex: '(^|/)apps/', message: 'A lib never imports an app: move what both need into a lib.' };
+const noDeepImports = { regex: '^(\\.\\./){2,}(libs/)?[a-z-]+/src/', message: "Another module is reached through its barrel ('#name'), never its files." };
+
+export default [
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**'] },
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parser: tsParser, parserOptions: { sourceType: 'module' } },
+  },
+  ...MODULE_ORDER.flatMap((name, index) => {
+    const order = {
+      regex: `^#(${MODULE_ORDER.slice(index).join('|')})$`,
+      message: `libs/${name} may import only ${MODULE_ORDER.slice(0, index).join(', ') || 'no other module'} (module order: ${MODULE_ORDER.join(' → ')}); its own files by relative path.`,
+    };
+    const noInfra = { regex: '^\\.\\./infra/', message: 'api/ answers domain types and calls application services, never infra/ directly.' };
+    // Flat config replaces a rule's options file by file, so api/ repeats the module's patterns.
+    return [
+      { files: [`libs/${name}/src/**/*.ts`], rules: { 'no-restricted-imports': ['error', { patterns: [noApps, noDeepImports, order] }] } },
+      { files: [`libs/${name}/src/api/**/*.ts`], rules: { 'no-restricted-imports': ['error', { patterns: [noApps, noDeepImports, order, noInfra] }] } },
+    ];
+  }),
+];
