@@ -63,8 +63,15 @@ describe('embedded defaults, restarts and shutdown', () => {
     await running.ready();
     const keptAlive = await openSocket(running.port);
     expect(await rawGet(keptAlive, '/api/health')).toMatch(/^HTTP\/1\.1 200/);
+    const idleToTheEnd = await openSocket(running.port);
+    expect(await rawGet(idleToTheEnd, '/api/health')).toMatch(/^HTTP\/1\.1 200/);
     running.signal('SIGTERM');
-    // The idle keep-alive connection is closed by the replica, not left for a balancer to reuse.
+    await eventually(async () => expect((await running.api.get('/api/health/detail')).status).toBe(503), 2_000, 20);
+    // A keep-alive connection from before the drain is not closed under the balancer's feet: its next
+    // request is served, and the answer closes it.
+    const onKeptAlive = await rawGet(keptAlive, '/api/health');
+    expect(onKeptAlive).toMatch(/^HTTP\/1\.1 200/);
+    expect(onKeptAlive.toLowerCase()).toContain('connection: close');
     await closedByPeer(keptAlive);
     const early = await openSocket(running.port);
     const duringDrain = await rawGet(await openSocket(running.port), '/api/health');
@@ -73,6 +80,8 @@ describe('embedded defaults, restarts and shutdown', () => {
     await eventually(async () => expect(await connectError(running.port)).toBe('ECONNREFUSED'), 5_000, 20);
     // Accepted before the listener closed, its request sent after: served, not reset and not 503.
     expect(await rawGet(early, '/api/health')).toMatch(/^HTTP\/1\.1 200/);
+    // So is a keep-alive connection that stayed idle through the whole drain.
+    expect(await rawGet(idleToTheEnd, '/api/health')).toMatch(/^HTTP\/1\.1 200/);
     expect(await running.exited).toBe(0);
   });
 
