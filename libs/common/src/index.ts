@@ -5,6 +5,7 @@ export { createValidationPipe } from './api/validation.pipe.js';
 export { requestIdFor } from './api/request-id.js';
 export { createRootLogger, PinoLoggerService, type LogLevel } from './infra/pino-logger.service.js';
 export { sleep } from './domain/sleep.js';
+export { withTimeout } from './domain/with-timeout.js';
 export { INSTANCE_ID } from './domain/instance-id.js';
 export { ExpiringCache } from './domain/expiring-cache.js';
 export { Public, RequireRole, CurrentPrincipal, PUBLIC_ROUTE, REQUIRED_ROLE, type MinimumRole } from './api/route-access.decorators.js';

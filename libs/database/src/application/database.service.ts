@@ -1,6 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig, describeTarget, type PostgresTarget } from '#config';
-import { sleep } from '#common';
+import { sleep, withTimeout } from '#common';
 import type pg from 'pg';
 import { classifyDatabaseFailure } from '../domain/database-failure.js';
 import { DatabaseUnavailableError } from '../domain/database-unavailable.error.js';
@@ -220,19 +220,16 @@ export class DatabaseService implements OnApplicationShutdown {
   private async probePrimary(): Promise<PrimaryStatus> {
     const name = describeTarget({ ...this.primaryTarget, hosts: [this.locator.current()] });
     const started = performance.now();
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${PRIMARY_PROBE_TIMEOUT_MS} ms`)), PRIMARY_PROBE_TIMEOUT_MS);
-      });
-      const [{ standby }] = await Promise.race([this.readPrimary((sql) => sql.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby')), timeout]);
+      const [{ standby }] = await withTimeout(
+        this.readPrimary((sql) => sql.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby')),
+        PRIMARY_PROBE_TIMEOUT_MS,
+      );
       if (standby) this.noteFailure({ code: '25006' });
       return { name, up: true, writable: !standby, latency_ms: Math.round((performance.now() - started) * 10) / 10 };
     } catch (err) {
       const cause = err instanceof DatabaseUnavailableError ? (err.cause as Error | undefined) : (err as Error);
       return { name, up: false, writable: false, error: cause?.message ?? String(err) };
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

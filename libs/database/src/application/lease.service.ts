@@ -1,6 +1,6 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '#config';
-import { INSTANCE_ID } from '#common';
+import { INSTANCE_ID, withTimeout } from '#common';
 import { DatabaseService } from './database.service.js';
 
 export interface LeaseListener {
@@ -83,18 +83,15 @@ export class LeaseService implements BeforeApplicationShutdown {
    * within a second (readiness probes must stay quick during an outage).
    */
   async holders(): Promise<LeaseHolder[]> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timeout')), HOLDERS_TIMEOUT_MS);
-      });
-      const query = this.db.readPrimary((sql) =>
-        sql.query<{ name: string; holder: string; epoch: string; expires_at: Date; valid: boolean }>(
-          'SELECT name, holder, epoch, expires_at, expires_at > now() AS valid FROM leases ORDER BY name',
+      const rows = await withTimeout(
+        this.db.readPrimary((sql) =>
+          sql.query<{ name: string; holder: string; epoch: string; expires_at: Date; valid: boolean }>(
+            'SELECT name, holder, epoch, expires_at, expires_at > now() AS valid FROM leases ORDER BY name',
+          ),
         ),
+        HOLDERS_TIMEOUT_MS,
       );
-      query.catch(() => undefined);
-      const rows = await Promise.race([query, timeout]);
       return rows.map((r) => ({
         name: r.name,
         holder: r.valid ? r.holder : null,
@@ -110,8 +107,6 @@ export class LeaseService implements BeforeApplicationShutdown {
         expires_at: null,
         held_here: this.isHeld(l.name),
       }));
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { ExpiringCache } from '#common';
+import { ExpiringCache, withTimeout } from '#common';
 import { HealthContributors } from '#health';
 import { RegistryStatusService, type RegistryHealthState } from './registry-status.service.js';
 
@@ -35,10 +35,4 @@ export class RegistryHealth implements OnModuleInit {
       }
     });
   }
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
