@@ -82,4 +82,19 @@ describe('RegistryStatePublisher', () => {
     await publisher.save('R0', state('down'));
     expect(published(db)).toEqual(['connected', 'down']);
   });
+
+  it('saves a new term’s states even while the last term’s save is still retrying', async () => {
+    const db = new FlakyDatabase();
+    const publisher = publisherOver(db);
+    await publisher.save('R0', state('connected'));
+    db.failing = 100;
+    const stuck = publisher.save('R0', state('down'));
+    await new Promise((r) => setTimeout(r, 50)); // its first commit has failed: it waits to retry
+    publisher.stop();
+    publisher.reset();
+    db.failing = 0;
+    await publisher.save('R0', state('connecting'));
+    await stuck;
+    expect(published(db)).toEqual(['connected', 'connecting']);
+  });
 });

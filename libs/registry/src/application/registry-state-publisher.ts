@@ -21,8 +21,10 @@ export class RegistryStatePublisher {
   private readonly logger = new Logger(RegistryStatePublisher.name);
   private readonly published = new Map<string, string>();
   private readonly queues = new Map<string, SavedState[]>();
-  private readonly draining = new Map<string, Promise<void>>();
+  private readonly draining = new Map<string, { term: number; done: Promise<void> }>();
   private stopped = false;
+  /** Lease terms: a drain of an earlier term stops, and never marks anything published for this one. */
+  private term = 0;
 
   constructor(
     private readonly db: DatabaseService,
@@ -32,6 +34,7 @@ export class RegistryStatePublisher {
 
   /** Starts a lease term: the first save of each registry publishes its state. */
   reset(): void {
+    this.term++;
     this.stopped = false;
     this.published.clear();
     this.queues.clear();
@@ -39,6 +42,7 @@ export class RegistryStatePublisher {
 
   /** Ends a lease term: nothing more is saved (the next holder publishes the present state). */
   stop(): void {
+    this.term++;
     this.stopped = true;
   }
 
@@ -47,12 +51,14 @@ export class RegistryStatePublisher {
     const queue = this.queues.get(name) ?? [];
     queue.push(state);
     this.queues.set(name, queue);
-    let draining = this.draining.get(name);
-    if (!draining) {
-      draining = this.drain(name, queue).finally(() => this.draining.delete(name));
-      this.draining.set(name, draining);
-    }
-    return draining;
+    const current = this.draining.get(name);
+    if (current?.term === this.term) return current.done;
+    const term = this.term;
+    const done = this.drain(name, queue, term).finally(() => {
+      if (this.draining.get(name)?.done === done) this.draining.delete(name);
+    });
+    this.draining.set(name, { term, done });
+    return done;
   }
 
   /** Forgets the state of registries no longer configured. */
@@ -62,10 +68,10 @@ export class RegistryStatePublisher {
     });
   }
 
-  private async drain(name: string, queue: SavedState[]): Promise<void> {
-    while (queue.length > 0 && !this.stopped) {
+  private async drain(name: string, queue: SavedState[], term: number): Promise<void> {
+    while (queue.length > 0 && !this.stopped && term === this.term) {
       const head = queue[0];
-      if (await this.write(name, head)) {
+      if (await this.write(name, head, term)) {
         queue.shift();
         continue;
       }
@@ -79,7 +85,7 @@ export class RegistryStatePublisher {
     }
   }
 
-  private async write(name: string, state: SavedState): Promise<boolean> {
+  private async write(name: string, state: SavedState, term: number): Promise<boolean> {
     try {
       await this.db.write(async (sql) => {
         await this.states.save(sql, { name, ...state });
@@ -93,7 +99,7 @@ export class RegistryStatePublisher {
             payload: { registry: name, state: state.state, endpoint: state.endpoint, api_version: state.api_version, last_error: state.last_error },
           });
       });
-      this.published.set(name, state.state);
+      if (term === this.term) this.published.set(name, state.state);
       return true;
     } catch (err) {
       this.logger.debug({ registry: name, err: (err as Error).message }, 'could not save registry state: retrying');
