@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DatabaseService } from '#database';
+import { DatabaseService, type Sql } from '#database';
 import { NMOS_TYPES } from '../domain/nmos-resource.js';
 import { RegistryConfigRepository } from '../infra/registry-config.repository.js';
 import { RegistryStateRepository, type RegistryConnectionState } from '../infra/registry-state.repository.js';
@@ -42,48 +42,52 @@ export class RegistryStatusService {
    * whatever the plant's size (no count over resource copies), for the readiness probe.
    */
   connectionStates(): Promise<RegistryHealthState[]> {
-    return this.db.read(async (sql) => {
-      const entries = await this.config.list(sql);
-      const states = await this.states.list(sql);
-      return entries.map((entry) => {
-        const state = states.find((s) => s.name === entry.name);
-        return {
-          name: entry.name,
-          state: entry.enabled ? (state?.state ?? 'connecting') : 'disabled',
-          endpoint: state?.endpoint ?? null,
-          last_error: state?.last_error ?? null,
-        };
-      });
-    });
+    return this.db.read(async (sql) =>
+      (await this.configuredWithState(sql)).map(({ name, state, row }) => ({
+        name,
+        state,
+        endpoint: row?.endpoint ?? null,
+        last_error: row?.last_error ?? null,
+      })),
+    );
   }
 
   list(): Promise<RegistryStatus[]> {
     return this.db.read(async (sql) => {
       // One connection runs one statement at a time.
-      const entries = await this.config.list(sql);
-      const states = await this.states.list(sql);
+      const registries = await this.configuredWithState(sql);
       const counts = await this.states.counts(sql);
-      return entries.map((entry) => {
-        const state = states.find((s) => s.name === entry.name);
-        const mine = counts.filter((c) => c.registry === entry.name);
-        const synced = state?.synced_types ?? [];
-        const polled = state?.polled_types ?? [];
+      return registries.map(({ name, enabled, state, row }) => {
+        const mine = counts.filter((c) => c.registry === name);
+        const synced = row?.synced_types ?? [];
+        const polled = row?.polled_types ?? [];
         return {
-          name: entry.name,
-          enabled: entry.enabled,
-          state: entry.enabled ? (state?.state ?? 'connecting') : 'disabled',
-          endpoint: state?.endpoint ?? null,
-          api_version: state?.api_version ?? null,
+          name,
+          enabled,
+          state,
+          endpoint: row?.endpoint ?? null,
+          api_version: row?.api_version ?? null,
           resources: Object.fromEntries(NMOS_TYPES.map((t) => [t, mine.find((c) => c.type === t)?.count ?? 0])),
           stale_resources: mine.reduce((n, c) => n + c.stale, 0),
-          last_event_at: state?.last_event_at?.toISOString() ?? null,
-          last_error: state?.last_error ?? null,
+          last_event_at: row?.last_event_at?.toISOString() ?? null,
+          last_error: row?.last_error ?? null,
           sync: { synced_types: synced, complete: synced.length === NMOS_TYPES.length },
-          updates: !state?.endpoint ? null : polled.length === 0 ? 'websocket' : polled.length === NMOS_TYPES.length ? 'polling' : 'partly polling',
+          updates: !row?.endpoint ? null : polled.length === 0 ? 'websocket' : polled.length === NMOS_TYPES.length ? 'polling' : 'partly polling',
           polled_types: polled,
-          state_since: state?.changed_at.toISOString() ?? null,
+          state_since: row?.changed_at.toISOString() ?? null,
         };
       });
+    });
+  }
+
+  /** Every configured registry with its saved state row, and the state shown (a disabled one is `disabled`). */
+  private async configuredWithState(sql: Sql) {
+    const entries = await this.config.list(sql);
+    const rows = await this.states.list(sql);
+    return entries.map((entry) => {
+      const row = rows.find((r) => r.name === entry.name);
+      const state: RegistryConnectionState = entry.enabled ? (row?.state ?? 'connecting') : 'disabled';
+      return { name: entry.name, enabled: entry.enabled, state, row };
     });
   }
 }
