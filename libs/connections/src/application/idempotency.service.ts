@@ -8,8 +8,9 @@ import { RoutingRecorder } from './routing-recorder.js';
 export interface IdempotentAttempt {
   /**
    * An earlier attempt with this key may have acted already: it died, or it acted on the device and then
-   * could not record it (the database failed over for longer than the recorder waits). The work must
-   * check what the device shows before acting again, so that one key acts at most once.
+   * could not record it (the database failed over for longer than the recorder waits). An immediate take
+   * checks what the device shows before acting again, so its key acts at most once; salvos and
+   * scheduled takes do not check yet, and act again.
    */
   resumed: boolean;
 }

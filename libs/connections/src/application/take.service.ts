@@ -108,7 +108,7 @@ export class TakeService {
         throw err;
       }
       // A retry of a key whose first attempt may have acted: if the device already shows the take, it
-      // is recorded as done and nothing is sent, so one Idempotency-Key acts on the device at most once.
+      // is recorded as done and nothing is sent, so an immediate take's Idempotency-Key acts on the device at most once.
       const done = resumed && activation.mode === IMMEDIATE.mode ? await this.engine.verify({ target, plan }) : undefined;
       const outcome = done?.state === 'activated' ? { ...done, device_answer: { note: RESUMED_NOTE } } : await this.engine.single({ target, plan });
       const base = { request: plan.patch, device_answer: outcome.device_answer, override_reason: overrideNote };
