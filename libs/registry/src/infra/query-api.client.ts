@@ -88,11 +88,14 @@ export class QueryApiClient {
     return undefined;
   }
 
-  /** The most a REST page of this registry holds (its `X-Paging-Limit` when asked for more), if it pages. */
+  /**
+   * The most a REST page of this registry holds (its `X-Paging-Limit` when asked for more), if it pages.
+   * Only a hint for the subscription: a registry that does not answer it is subscribed to without one.
+   */
   private async restPagingMaximum(base: string, type: NmosType): Promise<number | undefined> {
-    const response = await this.fetch(`${base}/${type}?paging.limit=${SUBSCRIPTION_PAGING_LIMIT}`);
-    await response.body?.cancel();
-    const limit = Number(response.headers.get('x-paging-limit'));
+    const response = await this.fetch(`${base}/${type}?paging.limit=${SUBSCRIPTION_PAGING_LIMIT}`, { allowStatus: true }).catch(() => undefined);
+    await response?.body?.cancel();
+    const limit = response?.ok ? Number(response.headers.get('x-paging-limit')) : NaN;
     return Number.isInteger(limit) && limit > 0 ? limit : undefined;
   }
 
