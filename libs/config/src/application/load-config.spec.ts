@@ -99,6 +99,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ EMBEDDED_DATABASE_PORT: '25432' }).database).toEqual({ mode: 'embedded', port: 25432 });
   });
 
+  it('leaves the embedded broker port unset unless MQTT_EMBEDDED_PORT names one (0: any free port), in range', () => {
+    expect(loadConfig({}).events.embeddedPort).toBeUndefined();
+    expect(loadConfig({ MQTT_EMBEDDED_PORT: '' }).events.embeddedPort).toBeUndefined();
+    expect(loadConfig({ MQTT_EMBEDDED_PORT: '0' }).events.embeddedPort).toBe(0);
+    expect(loadConfig({ MQTT_EMBEDDED_PORT: '21883' }).events.embeddedPort).toBe(21883);
+    expect(() => loadConfig({ MQTT_EMBEDDED_PORT: '70000' })).toThrow(/MQTT_EMBEDDED_PORT: must be a whole number from 0 to 65535/);
+  });
+
   it.each([
     ['PORT', 'eighty', 'PORT: must be a whole number from 0 to 65535'],
     ['PORT', '70000', 'PORT: must be a whole number from 0 to 65535'],

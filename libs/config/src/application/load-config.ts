@@ -11,13 +11,14 @@ const optionalText = z
   .trim()
   .optional()
   .transform((v) => (v === '' ? undefined : v));
-const integer = (fallback: number, min: number, max: number) =>
+/** A whole number in range, or undefined when the variable is unset or empty. */
+const optionalInteger = (min: number, max: number) =>
   z
     .string()
     .trim()
     .optional()
     .transform((v, ctx) => {
-      if (v === undefined || v === '') return fallback;
+      if (v === undefined || v === '') return undefined;
       const n = Number(v);
       if (!/^-?\d+$/.test(v) || n < min || n > max) {
         ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}` });
@@ -25,6 +26,7 @@ const integer = (fallback: number, min: number, max: number) =>
       }
       return n;
     });
+const integer = (fallback: number, min: number, max: number) => optionalInteger(min, max).transform((v) => v ?? fallback);
 const boolean = (fallback: boolean) =>
   z
     .string()
@@ -90,7 +92,7 @@ const EnvSchema = z.object({
   MQTT_KEY_FILE: optionalText,
   MQTT_TOPIC_PREFIX: optionalText.transform((v) => v ?? 'go-nmos/flows/events'),
   // Unset: 1883 if it is free, else any free port (the first start must not fail where Mosquitto runs).
-  MQTT_EMBEDDED_PORT: integer(-1, 0, 65535).transform((v) => (v === -1 ? undefined : v)),
+  MQTT_EMBEDDED_PORT: optionalInteger(0, 65535),
   MQTT_EMBEDDED_HOST: optionalText.transform((v) => v ?? '127.0.0.1'),
   EVENT_RETENTION: duration(7 * 86_400),
   MQTT_REPLAY_WINDOW: duration(30),
