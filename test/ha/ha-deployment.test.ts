@@ -120,6 +120,8 @@ describe('the HA deployment, run whole and killed piece by piece', () => {
   interface FaultContext {
     faultAt: number;
     notes: string[];
+    /** Time since the fault, as the report's notes say it ("2.3 s"). */
+    elapsed(): string;
   }
 
   interface FaultOptions {
@@ -136,7 +138,8 @@ describe('the HA deployment, run whole and killed piece by piece', () => {
     const liveness = options.livenessHolds ? pollLiveness() : undefined;
     load.start();
     await sleep(WARM_UP_MS);
-    const context: FaultContext = { faultAt: Date.now(), notes: [] };
+    const faultAt = Date.now();
+    const context: FaultContext = { faultAt, notes: [], elapsed: () => `${((Date.now() - faultAt) / 1000).toFixed(1)} s` };
     try {
       await inject(context);
       await sleep(AFTER_RECOVERY_MS);
@@ -290,7 +293,7 @@ describe('the HA deployment, run whole and killed piece by piece', () => {
       async () => {
         const leader = await cluster.leader();
         expect(leader?.name ?? old).not.toBe(old);
-        context.notes.push(`Patroni promoted ${leader!.name} ${((Date.now() - context.faultAt) / 1000).toFixed(1)} s after the kill`);
+        context.notes.push(`Patroni promoted ${leader!.name} ${context.elapsed()} after the kill`);
       },
       60_000,
       100,
@@ -305,7 +308,7 @@ describe('the HA deployment, run whole and killed piece by piece', () => {
         await cluster.killPostmaster(leader);
         await newLeaderAfter(leader.name, context);
         await cluster.waitUntilHealthy(120_000);
-        context.notes.push(`${leader.name} rejoined as a replica ${((Date.now() - context.faultAt) / 1000).toFixed(1)} s after the kill`);
+        context.notes.push(`${leader.name} rejoined as a replica ${context.elapsed()} after the kill`);
       },
       { livenessHolds: true },
     );
@@ -320,7 +323,7 @@ describe('the HA deployment, run whole and killed piece by piece', () => {
         await newLeaderAfter(leader.name, context);
         await cluster.restartNode(leader);
         await cluster.waitUntilHealthy(120_000);
-        context.notes.push(`${leader.name} restarted and rejoined ${((Date.now() - context.faultAt) / 1000).toFixed(1)} s after the kill`);
+        context.notes.push(`${leader.name} restarted and rejoined ${context.elapsed()} after the kill`);
       },
       { livenessHolds: true },
     );
@@ -332,7 +335,7 @@ describe('the HA deployment, run whole and killed piece by piece', () => {
       const index = replicas.indexOf(victim);
       await victim.stop();
       await eventually(() => expect(db.holderOf('event-relay')).not.toContain(`-${victim.pid}-`), 60_000, 100);
-      context.notes.push(`event-relay taken over by another replica ${((Date.now() - context.faultAt) / 1000).toFixed(1)} s after the kill`);
+      context.notes.push(`event-relay taken over by another replica ${context.elapsed()} after the kill`);
       await respawn(index);
     });
   });
@@ -347,7 +350,7 @@ describe('the HA deployment, run whole and killed piece by piece', () => {
         // nginx takes a replica back after fail_timeout: the next one leaves only once this one serves again.
         await eventually(() => expect(back.log.split('"msg":"request"').length).toBeGreaterThan(5), 60_000, 200);
       }
-      context.notes.push(`${replicas.length} replicas restarted in ${((Date.now() - context.faultAt) / 1000).toFixed(1)} s`);
+      context.notes.push(`${replicas.length} replicas restarted in ${context.elapsed()}`);
     });
     expect(result.reads.failed).toBe(0);
     expect(result.writes.failed).toBe(0);
@@ -387,7 +390,7 @@ describe('the HA deployment, run whole and killed piece by piece', () => {
     await runFault('e. one registry killed', async (context) => {
       await facility.registries[0].setReachability('refuse');
       await registryBecomes('R0', 'down');
-      context.notes.push(`R0 seen down ${((Date.now() - context.faultAt) / 1000).toFixed(1)} s after it stopped answering`);
+      context.notes.push(`R0 seen down ${context.elapsed()} after it stopped answering`);
       await sleep(3_000);
       expect((await admin.send('GET', '/api/nmos/senders?limit=1000')).body).toHaveLength(senders);
       await facility.registries[0].setReachability('up');

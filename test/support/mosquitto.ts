@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect } from 'node:net';
+import { accepts } from './free-port.js';
 
 /** A Mosquitto broker of our own (Debian's package), on a free port, optionally bridged to another. */
 export class Mosquitto {
@@ -46,15 +46,4 @@ export class Mosquitto {
     this.process?.kill('SIGKILL');
     await this.exited;
   }
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
+import { accepts } from '../../support/free-port.js';
 
 const KEPT_LOG_CHARS = 400_000;
 
@@ -63,15 +63,4 @@ export async function waitForPort(port: number, what: string, timeoutMs = 30_000
     if (Date.now() > deadline) throw new Error(`${what} did not listen on ${port} within ${timeoutMs} ms${process ? `:\n${process.log.slice(-4000)}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-export function accepts(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, host);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
