@@ -31,7 +31,8 @@ async function main(): Promise<void> {
   // A rolling update loses no request: readiness turns 503 and every answer closes its connection, so a
   // balancer that follows readiness stops sending; then the listener closes, so one that does not is
   // refused and retries elsewhere; requests in flight finish; only then are leases released and pools
-  // closed (Nest would close the modules before the HTTP server).
+  // closed (Nest's close runs the modules' destroy and before-shutdown hooks, which hand back leases and
+  // stop the relay and watchers, before it closes the HTTP server).
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
