@@ -17,6 +17,7 @@ describe('auth against a real PostgreSQL', () => {
     LOGIN_MAX_FAILURES_PER_USER: '3',
     LOGIN_MAX_FAILURES_PER_ADDRESS: '6',
     TRUST_PROXY: 'true',
+    LOGIN_USER_BACKOFF_SECONDS: '30',
     CORS_ORIGINS: 'https://ops.example:8443',
   });
   const countUsers = async () => Number((await pg.query<{ n: string }>('SELECT count(*) AS n FROM users', [], 'auth'))[0].n);
@@ -52,18 +53,75 @@ describe('auth against a real PostgreSQL', () => {
     expect(wrongPassword.body.error).toBe('invalid_credentials');
   });
 
-  it('limits failed logins per username, counted in PostgreSQL, with Retry-After', async () => {
+  it('limits failed logins per username from one address, counted in PostgreSQL, with Retry-After; another address is not locked out', async () => {
     const user = newUser('viewer');
     await admin.post('/api/users', user);
     const from = { 'x-forwarded-for': '192.0.2.10' };
     for (let i = 0; i < 3; i++)
       expect((await controller.api.post('/api/login', { username: user.username, password: 'wrong-password' }, from)).status).toBe(401);
-    // Even the right password is refused while the window lasts, from any address.
-    const blocked = await controller.api.post('/api/login', { username: user.username, password: user.password }, { 'x-forwarded-for': '192.0.2.11' });
+    // Even the right password is refused from that address while the window lasts...
+    const blocked = await controller.api.post('/api/login', { username: user.username, password: user.password }, from);
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
-    const [row] = await pg.query<{ failures: number }>("SELECT failures FROM login_failures WHERE scope = 'user' AND key = $1", [user.username], 'auth');
+    const [row] = await pg.query<{ failures: number }>("SELECT failures FROM login_failures WHERE scope = 'user_address' AND key = $1", [`${user.username} 192.0.2.10`], 'auth');
     expect(row.failures).toBe(3);
+    // ...but an attacker cannot lock the user out: from an address that never failed, the user logs in.
+    expect((await controller.api.post('/api/login', { username: user.username, password: user.password }, { 'x-forwarded-for': '192.0.2.11' })).status).toBe(200);
+  });
+
+  it('counts before it verifies: 40 concurrent wrong passwords get exactly the limit verified', async () => {
+    const user = newUser('viewer');
+    await admin.post('/api/users', user);
+    const from = { 'x-forwarded-for': '192.0.2.30' };
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, () => controller.api.post('/api/login', { username: user.username, password: 'wrong-password' }, from)),
+    );
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(37);
+    const counts = await pg.query<{ scope: string; failures: number }>(
+      "SELECT scope, failures FROM login_failures WHERE key IN ($1, $2) ORDER BY scope",
+      [`${user.username} 192.0.2.30`, '192.0.2.30'],
+      'auth',
+    );
+    expect(counts).toEqual([
+      { scope: 'address', failures: 3 },
+      { scope: 'user_address', failures: 3 },
+    ]);
+  });
+
+  it('paces a username guessed from many addresses, without holding back an address that never failed', async () => {
+    const user = newUser('viewer');
+    await admin.post('/api/users', user);
+    // One failure from each of three addresses reaches the per-user limit (3) across addresses.
+    for (const host of [41, 42, 43])
+      expect((await controller.api.post('/api/login', { username: user.username, password: 'wrong-password' }, { 'x-forwarded-for': `192.0.2.${host}` })).status).toBe(401);
+    const paced = await controller.api.post('/api/login', { username: user.username, password: user.password }, { 'x-forwarded-for': '192.0.2.41' });
+    expect(paced.status).toBe(429);
+    expect(Number(paced.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(paced.headers.get('retry-after'))).toBeLessThanOrEqual(30);
+    expect((await controller.api.post('/api/login', { username: user.username, password: user.password }, { 'x-forwarded-for': '192.0.2.44' })).status).toBe(200);
+  });
+
+  it('believes only the proxy hops it is told to: a client cannot pick its own address with X-Forwarded-For', async () => {
+    // TRUST_PROXY=true is one hop: the address the nearest proxy (here, this test) appended, the last one.
+    for (let i = 0; i < 6; i++) {
+      const rotated = { 'x-forwarded-for': `198.51.100.${i}, 192.0.2.50` };
+      expect((await controller.api.post('/api/login', { username: `rotating-${i}`, password: 'wrong-password' }, rotated)).status).toBe(401);
+    }
+    expect((await controller.api.post('/api/login', TEST_ADMIN, { 'x-forwarded-for': '198.51.100.99, 192.0.2.50' })).status).toBe(429);
+  });
+
+  it('throttles password changes as it throttles logins', async () => {
+    const user = newUser('operator');
+    await admin.post('/api/users', user);
+    const session = await controller.api.loginAs(user.username, user.password);
+    const from = { 'x-forwarded-for': '192.0.2.60' };
+    for (let i = 0; i < 3; i++)
+      expect((await session.patch('/api/me/password', { current_password: 'wrong-password', new_password: 'another-password-1' }, from)).status).toBe(401);
+    const blocked = await session.patch('/api/me/password', { current_password: user.password, new_password: 'another-password-1' }, from);
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
   it('limits failed logins per client address, whatever the usernames tried', async () => {
@@ -173,6 +231,10 @@ describe('auth against a real PostgreSQL', () => {
     const expiredAnswer = await controller.api.as(expired).get('/api/me');
     expect(expiredAnswer.status).toBe(401);
     expect(expiredAnswer.body.message).toMatch(/expired/);
+    const forever = jwt.sign({ sub: me.id, ver: 0 }, TEST_JWT_SECRET, { issuer: 'nmos-control', keyid: decoded.header.kid });
+    const foreverAnswer = await controller.api.as(forever).get('/api/me');
+    expect(foreverAnswer.status).toBe(401);
+    expect(foreverAnswer.body.message).toMatch(/no expiry/);
     const unsigned = jwt.sign({ sub: me.id, ver: 0 }, '', { algorithm: 'none', issuer: 'nmos-control' } as jwt.SignOptions);
     expect((await controller.api.as(unsigned).get('/api/me')).status).toBe(401);
   });

@@ -1,9 +1,12 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as Pino } from 'pino';
-import { PinoLoggerService, requestIdFor } from '#common';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import { parseJsonBody, PinoLoggerService, requestIdFor } from '#common';
 import type { AppConfig } from '#config';
 import { AppModule } from './app.module.js';
 
@@ -23,26 +26,54 @@ export interface CreateAppOptions {
 export async function createControllerApp(config: AppConfig, logger: Pino, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
+    // A hop count as a function (the adapter's types take no number): believe the nearest N proxies.
+    trustProxy: typeof config.trustProxy === 'number' ? trustNearest(config.trustProxy) : config.trustProxy,
     genReqId: requestIdFor,
     // Handlers must validate their own input; refuse prototype-pollution payloads outright.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // Errors Fastify raises before routing (a bad URL, a path parameter over its length) in our shape.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const status = error.statusCode ?? 400;
+      void reply
+        .status(status)
+        .headers({ 'x-request-id': request.id, ...SECURITY_HEADERS, 'content-security-policy': API_CSP })
+        .send({ statusCode: status, error: codeOf(status), message: error.message, request_id: request.id });
+    },
+    // Errors of the HTTP parser itself (431 headers too large, malformed requests), where no request exists yet.
+    clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new PinoLoggerService(logger),
     bufferLogs: false,
   });
+  // Our own JSON parser: UTF-8 only, nesting bounded before parsing, no NUL anywhere (see parseJsonBody).
+  app.useBodyParser('application/json', { bodyLimit: config.bodyLimitBytes }, async (request: FastifyRequest, body: Buffer) =>
+    parseJsonBody(body, request.headers['content-type']),
+  );
   const fastify = app.getHttpAdapter().getInstance();
   const httpLogger = logger.child({ context: 'http' });
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     void reply.header('x-request-id', request.id);
+    // PostgreSQL cannot store a NUL character: refuse one anywhere in the URL (path, query keys and values).
+    if (/%00|\u0000/i.test(request.url)) {
+      return reply
+        .status(400)
+        .send({ statusCode: 400, error: 'invalid_url', message: 'The URL must not contain a NUL character (%00)', request_id: request.id });
+    }
     // The API speaks JSON only: a body of another type is refused before any handler sees it.
     if (hasBody(request) && !isJson(request.headers['content-type'])) {
       return reply
         .status(415)
         .send({ statusCode: 415, error: 'unsupported_media_type', message: 'Request bodies must be application/json', request_id: request.id });
     }
+  });
+  fastify.addHook('onSend', async (_request: FastifyRequest, reply: FastifyReply) => {
+    void reply.headers(SECURITY_HEADERS);
+    // Answers carry tokens and live state: never cached, unless a static asset said otherwise.
+    if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+    const html = String(reply.getHeader('content-type') ?? '').startsWith('text/html');
+    void reply.header('content-security-policy', html ? DOCS_CSP : API_CSP);
   });
   fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
     const entry = { request_id: request.id, method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 };
@@ -69,6 +100,35 @@ export async function createControllerApp(config: AppConfig, logger: Pino, optio
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json', yamlDocumentUrl: 'api/docs-yaml', ui: options.docsUi ?? true });
   return app;
+}
+
+const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' };
+/** JSON answers load nothing and are framed by nobody. */
+const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+/** The API docs page (Swagger UI) loads its own scripts and styles, and images inlined as data URLs. */
+const DOCS_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'";
+
+function trustNearest(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
+}
+
+function codeOf(status: number): string {
+  return status === 414 ? 'uri_too_long' : status === 431 ? 'headers_too_large' : status === 408 ? 'request_timeout' : 'bad_request';
+}
+
+/** Fastify's default handler, in our error shape and with a request id to quote. */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const requestId = randomUUID();
+  const message = status === 431 ? 'The request headers are too large' : status === 408 ? 'The request took too long to arrive' : 'The request is not valid HTTP';
+  const body = JSON.stringify({ statusCode: status, error: codeOf(status), message, request_id: requestId });
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Request-Id: ${requestId}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy(err);
 }
 
 function hasBody(request: FastifyRequest): boolean {

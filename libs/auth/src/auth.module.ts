@@ -12,6 +12,7 @@ import { ApiTokensService } from './application/api-tokens.service.js';
 import { FirstAdminService } from './application/first-admin.service.js';
 import { LoginFailuresJanitor } from './application/login-failures-janitor.service.js';
 import { LoginService } from './application/login.service.js';
+import { LoginThrottle } from './application/login-throttle.service.js';
 import { PrincipalResolver } from './application/principal-resolver.service.js';
 import { UsersService } from './application/users.service.js';
 import { ApiTokensRepository } from './infra/api-tokens.repository.js';
@@ -19,8 +20,9 @@ import { JwtKeys } from './infra/jwt-keys.js';
 import { LoginFailuresRepository } from './infra/login-failures.repository.js';
 import { UsersRepository } from './infra/users.repository.js';
 import { AuthTables1764201600100 } from './migrations/1764201600100-auth-tables.js';
+import { LoginAttempts1764201600700 } from './migrations/1764201600700-login-attempts.js';
 
-export const AUTH_MIGRATIONS = [AuthTables1764201600100];
+export const AUTH_MIGRATIONS = [AuthTables1764201600100, LoginAttempts1764201600700];
 
 /** Users, roles, bearer JWTs and API tokens; guards every route that is not @Public. */
 @Module({
@@ -38,6 +40,7 @@ export const AUTH_MIGRATIONS = [AuthTables1764201600100];
     ApiTokensRepository,
     LoginFailuresRepository,
     PrincipalResolver,
+    LoginThrottle,
     LoginService,
     UsersService,
     ApiTokensService,

@@ -35,8 +35,8 @@ export class AuthController {
   @Patch('me/password')
   @HttpCode(204)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Change your own password; your older tokens stop working on every replica' })
-  async changePassword(@CurrentPrincipal() principal: Principal, @Body() body: ChangePasswordRequest): Promise<void> {
-    await this.users.changeOwnPassword(principal, body.current_password, body.new_password);
+  @ApiOperation({ summary: 'Change your own password; your older tokens stop working on every replica (throttled as logins are: 429 with Retry-After)' })
+  async changePassword(@CurrentPrincipal() principal: Principal, @Body() body: ChangePasswordRequest, @Req() request: FastifyRequest): Promise<void> {
+    await this.users.changeOwnPassword(principal, body.current_password, body.new_password, request.ip);
   }
 }

@@ -7,6 +7,7 @@ import type { Principal } from '../domain/principal.js';
 import type { UserRole } from '../domain/role.js';
 import { UsersRepository, type UserRecord } from '../infra/users.repository.js';
 import { PrincipalResolver } from './principal-resolver.service.js';
+import { LoginThrottle } from './login-throttle.service.js';
 
 /** User administration. Every change is committed before it is acknowledged, and no change leaves the facility without an admin. */
 @Injectable()
@@ -16,6 +17,7 @@ export class UsersService {
     private readonly repository: UsersRepository,
     private readonly principals: PrincipalResolver,
     private readonly events: EventsService,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   /** From the primary: an admin who just created a user expects to see it listed. */
@@ -66,9 +68,12 @@ export class UsersService {
     this.principals.forget(id);
   }
 
-  async changeOwnPassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
+  /** Throttled as logins are: a stolen token must not become a way to guess the password. */
+  async changeOwnPassword(principal: Principal, currentPassword: string, newPassword: string, clientAddress: string): Promise<void> {
+    const attempt = await this.throttle.reserve(principal.name, clientAddress);
     const user = await this.db.readPrimary((sql) => this.repository.findByUsername(sql, principal.name));
     if (!user || user.id !== principal.id || !(await verifyPassword(currentPassword, user.password_hash))) throw new InvalidCredentialsError();
+    await this.throttle.succeeded(attempt);
     await this.update(user.id, { password: newPassword }, principal);
   }
 

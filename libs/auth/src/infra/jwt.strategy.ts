@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
+import { UnauthenticatedError } from '../domain/auth.errors.js';
 import type { Principal } from '../domain/principal.js';
 import { PrincipalResolver } from '../application/principal-resolver.service.js';
 import { JwtKeys, type AccessTokenClaims } from './jwt-keys.js';
@@ -25,7 +26,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
   }
 
-  validate(claims: AccessTokenClaims): Promise<Principal> {
+  validate(claims: AccessTokenClaims & { exp?: unknown }): Promise<Principal> {
+    // jsonwebtoken checks exp only when present; every token we issue has one, so one without is not ours.
+    if (typeof claims.exp !== 'number') throw new UnauthenticatedError('The token has no expiry (exp)');
     return this.principals.forClaims(claims);
   }
 }

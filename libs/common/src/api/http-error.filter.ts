@@ -11,6 +11,7 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   conflict: 409,
   locked: 423,
   rate_limited: 429,
+  unsupported_media_type: 415,
   unavailable: 503,
   bad_gateway: 502,
   gateway_timeout: 504,

@@ -10,6 +10,8 @@ export type ErrorKind =
   | 'conflict'
   | 'locked'
   | 'rate_limited'
+  /** A body in a form the API does not read (another charset): 415. */
+  | 'unsupported_media_type'
   | 'unavailable'
   /** A device (not us) refused or failed: 502. */
   | 'bad_gateway'

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AppConfig, type DatabaseSettings } from '../domain/app-config.js';
+import { isIP } from 'node:net';
+import { AppConfig, type DatabaseSettings, type TrustProxy } from '../domain/app-config.js';
 import { ConfigError } from '../domain/config.error.js';
 import { parsePostgresUrl } from '../domain/parse-postgres-url.js';
 import type { PostgresTarget } from '../domain/postgres-target.js';
@@ -40,6 +41,34 @@ const boolean = (fallback: boolean) =>
       return z.NEVER;
     });
 
+/**
+ * Which proxies' X-Forwarded-For to believe: `false`; a number of hops (`true` is 1: the balancer in
+ * front); or a list of proxy addresses and CIDRs. Never "any": a client would pick its own address.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx): TrustProxy => {
+    if (v === undefined || v === '' || ['false', '0', 'no'].includes(v.toLowerCase())) return false;
+    if (['true', 'yes'].includes(v.toLowerCase())) return 1;
+    if (/^\d{1,2}$/.test(v)) return Number(v);
+    const entries = v.split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = entries.filter((entry) => !isAddressOrCidr(entry));
+    if (bad.length > 0 || entries.length === 0) {
+      ctx.addIssue({ code: 'custom', message: `must be false, a number of proxy hops (true = 1), or proxy addresses/CIDRs (not: ${bad.join(', ')})` });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
+function isAddressOrCidr(text: string): boolean {
+  const [address, bits, ...rest] = text.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
+
 /** `7d`, `12h`, `30m`, `45s` or a number of seconds. */
 const duration = (fallback: number) =>
   z
@@ -75,12 +104,13 @@ const EnvSchema = z.object({
   ADMIN_PASSWORD: optionalText,
   CORS_ORIGINS: optionalText,
   BODY_LIMIT_BYTES: integer(1_048_576, 1024, 100 * 1_048_576),
-  TRUST_PROXY: boolean(false),
+  TRUST_PROXY: trustProxy,
   SHUTDOWN_DRAIN_SECONDS: integer(5, 0, 300),
   LEASE_TTL_SECONDS: integer(6, 2, 300),
   LOGIN_MAX_FAILURES_PER_USER: integer(5, 1, 10_000),
   LOGIN_MAX_FAILURES_PER_ADDRESS: integer(20, 1, 100_000),
   LOGIN_WINDOW_SECONDS: integer(900, 1, 86_400),
+  LOGIN_USER_BACKOFF_SECONDS: integer(2, 0, 3_600),
   REGISTRY_STALE_GRACE: integer(60, 1, 86_400),
   REGISTRY_WATCHDOG_SECONDS: integer(15, 1, 3_600),
   REGISTRY_POLL_INTERVAL_MS: integer(2_000, 100, 600_000),
@@ -184,6 +214,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       maxFailuresPerUser: e.LOGIN_MAX_FAILURES_PER_USER,
       maxFailuresPerAddress: e.LOGIN_MAX_FAILURES_PER_ADDRESS,
       windowSeconds: e.LOGIN_WINDOW_SECONDS,
+      userBackoffSeconds: e.LOGIN_USER_BACKOFF_SECONDS,
     },
     registry: { staleGraceSeconds: e.REGISTRY_STALE_GRACE, watchdogSeconds: e.REGISTRY_WATCHDOG_SECONDS, pollIntervalMs: e.REGISTRY_POLL_INTERVAL_MS },
     events: {

@@ -18,10 +18,11 @@ export interface AppConfigValues {
   adminPassword?: string;
   corsOrigins: string[] | '*' | false;
   bodyLimitBytes: number;
-  trustProxy: boolean;
+  /** false, a hop count, or the proxies' addresses/CIDRs (Fastify's trustProxy). */
+  trustProxy: TrustProxy;
   shutdownDrainSeconds: number;
   leaseTtlSeconds: number;
-  login: { maxFailuresPerUser: number; maxFailuresPerAddress: number; windowSeconds: number };
+  login: { maxFailuresPerUser: number; maxFailuresPerAddress: number; windowSeconds: number; userBackoffSeconds: number };
   registry: { staleGraceSeconds: number; watchdogSeconds: number; pollIntervalMs: number };
   events: EventsSettings;
   routing: RoutingSettings;
@@ -58,6 +59,9 @@ export interface EventsSettings {
 
 /** The validated settings, injectable by class. Built once at start by `loadConfig`. */
 export interface AppConfig extends AppConfigValues {}
+/** Whose X-Forwarded-For is believed: nobody's, the nearest N hops', or these proxies'. */
+export type TrustProxy = false | number | string[];
+
 export class AppConfig {
   constructor(values: AppConfigValues) {
     Object.assign(this, values);

@@ -1,10 +1,10 @@
-import { Body, Controller, Delete, Get, Param, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
 import { CurrentPrincipal, RequireRole } from '#common';
 import { SchedulesService } from '../application/schedules.service.js';
-import type { ControllerSchedule } from '../domain/salvo-records.js';
+import { SCHEDULE_STATES, type ControllerSchedule } from '../domain/salvo-records.js';
 import { actorOf } from './actor.js';
 import { SCHEDULE_BODY } from './request-docs.js';
 
@@ -17,8 +17,9 @@ export class SchedulesController {
 
   @Get()
   @ApiOperation({ summary: 'Controller-side schedules (newest first): pending, firing, fired, failed, missed, cancelled, interrupted' })
-  list(): Promise<ControllerSchedule[]> {
-    return this.schedules.list();
+  @ApiQuery({ name: 'state', required: false, enum: SCHEDULE_STATES })
+  list(@Query() query: Record<string, unknown>): Promise<ControllerSchedule[]> {
+    return this.schedules.list(query);
   }
 
   @Post()

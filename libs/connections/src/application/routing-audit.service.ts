@@ -32,7 +32,9 @@ export class RoutingAuditService {
       const value = text(name);
       if (value === undefined) return undefined;
       const date = new Date(value);
-      if (Number.isNaN(date.getTime())) problems.push({ field: name, message: 'must be an ISO 8601 time' });
+      // Years PostgreSQL and people both read; JavaScript accepts far more than PostgreSQL stores.
+      if (Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1 || date.getUTCFullYear() > 9999)
+        problems.push({ field: name, message: 'must be an ISO 8601 time (years 1-9999)' });
       return date;
     };
     const limitText = text('limit');
@@ -40,7 +42,7 @@ export class RoutingAuditService {
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) problems.push({ field: 'limit', message: 'must be a whole number from 1 to 1000' });
     const beforeText = text('before');
     const before = beforeText === undefined ? undefined : Number(beforeText);
-    if (before !== undefined && (!Number.isInteger(before) || before < 1)) problems.push({ field: 'before', message: 'must be an audit id' });
+    if (before !== undefined && (!Number.isSafeInteger(before) || before < 1)) problems.push({ field: 'before', message: 'must be an audit id' });
     const known = new Set<string>([...TEXT_FILTERS, 'since', 'until', 'limit', 'before']);
     for (const key of Object.keys(query)) if (!known.has(key)) problems.push({ field: key, message: `unknown filter (one of ${[...known].join(', ')})` });
     const filter: AuditFilter = { limit, before, since: time('since'), until: time('until') };

@@ -3,7 +3,7 @@ import { DomainError, parseInput } from '#common';
 import { AppConfig } from '#config';
 import { DatabaseService } from '#database';
 import { eventActor, type Actor } from '../domain/actor.js';
-import { fireAtDate, ScheduleRequest } from '../domain/requests.js';
+import { fireAtDate, ScheduleListQuery, ScheduleRequest } from '../domain/requests.js';
 import { deviceError } from '../domain/device-errors.js';
 import { ConnectionStateRepository, type DeviceSchedule } from '../infra/connection-state.repository.js';
 import { DeviceGateway } from '../infra/device-gateway.js';
@@ -49,8 +49,9 @@ export class SchedulesService {
     });
   }
 
-  list(): Promise<ControllerSchedule[]> {
-    return this.db.readPrimary((sql) => this.salvos.schedules(sql));
+  list(query: Record<string, unknown>): Promise<ControllerSchedule[]> {
+    const { state } = parseInput(ScheduleListQuery, query, 'validation_failed');
+    return this.db.readPrimary((sql) => this.salvos.schedules(sql, state));
   }
 
   async get(id: string): Promise<ControllerSchedule> {

@@ -37,19 +37,42 @@ export function decide(policies: RoutingPolicy[], defaultEffect: 'allow' | 'deny
 function matches(matcher: Matcher | null | undefined, resource: Resource): boolean {
   if (!matcher) return true;
   if (matcher.id !== undefined && matcher.id !== resource.id) return false;
-  if (matcher.label !== undefined && !glob(matcher.label).test(String(resource.label ?? ''))) return false;
+  if (matcher.label !== undefined && !wildcardMatch(matcher.label, String(resource.label ?? ''))) return false;
   if (matcher.tag !== undefined) {
     const values = ((resource.tags ?? {}) as Record<string, unknown>)[matcher.tag.name];
-    const pattern = glob(matcher.tag.value);
-    if (!Array.isArray(values) || !values.some((v) => pattern.test(String(v)))) return false;
+    const pattern = matcher.tag.value;
+    if (!Array.isArray(values) || !values.some((v) => wildcardMatch(pattern, String(v)))) return false;
   }
   return true;
 }
 
-function glob(pattern: string): RegExp {
-  const escaped = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`, 'i');
+/**
+ * `*` (any run) and `?` (one character), case-insensitive, over the whole text. A regular expression
+ * built from the pattern backtracks exponentially (`**********!` blocked the event loop for seconds on
+ * every take); this greedy match with one resume point never revisits more than pattern × text
+ * positions, whatever the pattern.
+ */
+export function wildcardMatch(pattern: string, text: string): boolean {
+  const p = [...pattern.toLowerCase()];
+  const t = [...text.toLowerCase()];
+  let pi = 0;
+  let ti = 0;
+  // Where the last `*` was, and the text position it is currently taken to end at.
+  let star = -1;
+  let starEnd = 0;
+  while (ti < t.length) {
+    if (pi < p.length && (p[pi] === '?' || (p[pi] !== '*' && p[pi] === t[ti]))) {
+      pi++;
+      ti++;
+    } else if (pi < p.length && p[pi] === '*') {
+      star = pi++;
+      starEnd = ti;
+    } else if (star >= 0) {
+      // Let the last `*` take one more character and try the rest of the pattern again from there.
+      pi = star + 1;
+      ti = ++starEnd;
+    } else return false;
+  }
+  while (pi < p.length && p[pi] === '*') pi++;
+  return pi === p.length;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Activation } from './activation.js';
 import { parseTai, taiToDate } from '#common';
+import { SCHEDULE_STATES } from './salvo-records.js';
 
 const id = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
 const tai = z.string().refine((v) => parseTai(v) !== undefined, 'must be TAI seconds:nanoseconds, e.g. 1795750122:0');
@@ -57,6 +58,9 @@ export const NamedSalvoRequest = z
   })
   .refine((s) => !(s.synchronised && s.activation), { message: 'give either activation or synchronised, not both', path: ['synchronised'] });
 export type NamedSalvoRequest = z.infer<typeof NamedSalvoRequest>;
+
+/** `GET /api/schedules` query: an optional state; anything else is refused rather than ignored. */
+export const ScheduleListQuery = z.object({ state: z.enum(SCHEDULE_STATES, { message: `must be one of ${SCHEDULE_STATES.join(', ')}` }).optional() }).strict();
 
 export const ScheduleRequest = z
   .strictObject({

@@ -6,12 +6,14 @@ export interface NamedSalvo extends NamedSalvoRequest {
   updated_at: Date;
 }
 
+export const SCHEDULE_STATES = ['pending', 'firing', 'fired', 'failed', 'missed', 'cancelled', 'interrupted'] as const;
+
 export interface ControllerSchedule {
   id: string;
   salvo_name: string | null;
   salvo: SalvoRequest;
   fire_at: Date;
-  state: 'pending' | 'firing' | 'fired' | 'failed' | 'missed' | 'cancelled' | 'interrupted';
+  state: (typeof SCHEDULE_STATES)[number];
   claimed_by: string | null;
   claimed_at: Date | null;
   result: unknown;

@@ -49,8 +49,11 @@ export class SalvoRepository {
     return row;
   }
 
-  async schedules(sql: Sql): Promise<ControllerSchedule[]> {
-    return sql.query<ControllerSchedule & Record<string, unknown>>('SELECT * FROM controller_schedules ORDER BY fire_at DESC LIMIT 1000');
+  async schedules(sql: Sql, state?: string): Promise<ControllerSchedule[]> {
+    return sql.query<ControllerSchedule & Record<string, unknown>>(
+      'SELECT * FROM controller_schedules WHERE ($1::text IS NULL OR state = $1) ORDER BY fire_at DESC LIMIT 1000',
+      [state ?? null],
+    );
   }
 
   async cancelSchedule(sql: Sql, id: string): Promise<ControllerSchedule | undefined> {

@@ -18,7 +18,7 @@ export class EventsController {
     const seq = after === undefined ? 0 : Number(after);
     const count = limit === undefined ? 100 : Number(limit);
     const fields = [
-      ...(Number.isInteger(seq) && seq >= 0 ? [] : [{ field: 'after', message: 'must be a whole number from 0' }]),
+      ...(Number.isSafeInteger(seq) && seq >= 0 ? [] : [{ field: 'after', message: 'must be a whole number from 0' }]),
       ...(Number.isInteger(count) && count >= 1 && count <= 1000 ? [] : [{ field: 'limit', message: 'must be a whole number from 1 to 1000' }]),
     ];
     if (fields.length > 0) throw new DomainError('invalid', 'validation_failed', fields.map((f) => `${f.field}: ${f.message}`).join('; '), { fields });

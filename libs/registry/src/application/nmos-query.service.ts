@@ -20,6 +20,14 @@ export interface QueryApiPage {
   limit: number;
 }
 
+/** A cursor is the client's to forge: its key must be what the sort column holds, or SQL would fail on it. */
+function isCursorKey(sort: SortKey, key: unknown): key is string {
+  if (typeof key !== 'string' || key.includes('\u0000')) return false;
+  if (sort === 'version') return /^\d{1,30}$/.test(key);
+  if (sort === 'first_seen' || sort === 'last_seen') return /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)?$/.test(key);
+  return true;
+}
+
 /** Reading the merged view: the controller's own API and the aggregated IS-04 Query API. */
 @Injectable()
 export class NmosQueryService {
@@ -43,7 +51,7 @@ export class NmosQueryService {
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) problems.push({ field: 'limit', message: 'must be a whole number from 1 to 1000' });
     const sortText = single('sort') ?? 'label';
     const sort = sortText.replace(/^-/, '') as SortKey;
-    if (!(sort in SORT_KEYS)) problems.push({ field: 'sort', message: `must be one of ${Object.keys(SORT_KEYS).join(', ')} (prefix - for descending)` });
+    if (!Object.hasOwn(SORT_KEYS, sort)) problems.push({ field: 'sort', message: `must be one of ${Object.keys(SORT_KEYS).join(', ')} (prefix - for descending)` });
     const staleText = single('stale');
     if (staleText !== undefined && staleText !== 'true' && staleText !== 'false') problems.push({ field: 'stale', message: 'must be true or false' });
     const cursorText = single('cursor');
@@ -51,7 +59,7 @@ export class NmosQueryService {
     if (cursorText !== undefined) {
       try {
         const decoded = JSON.parse(Buffer.from(cursorText, 'base64url').toString('utf8')) as { s: string; k: string; i: string };
-        if (decoded.s !== sortText || typeof decoded.k !== 'string' || typeof decoded.i !== 'string') throw new Error();
+        if (decoded.s !== sortText || !isCursorKey(sort, decoded.k) || typeof decoded.i !== 'string' || decoded.i.includes('\u0000')) throw new Error();
         after = [decoded.k, decoded.i];
       } catch {
         problems.push({ field: 'cursor', message: 'is not a cursor of this listing (sort must stay the same)' });

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { USERNAME, USERNAME_RULE } from '#config';
 import { USER_ROLES, type UserRole } from '../../domain/role.js';
 import type { UserRecord } from '../../infra/users.repository.js';
@@ -22,13 +22,14 @@ export class CreateUserRequest {
 }
 
 export class UpdateUserRequest {
+  // Absent means unchanged; null is not a role (IsOptional would let null through to the service).
   @ApiPropertyOptional({ enum: USER_ROLES })
-  @IsOptional()
+  @ValidateIf((_, value) => value !== undefined)
   @IsIn(USER_ROLES)
   role?: UserRole;
 
   @ApiPropertyOptional({ minLength: 8, description: 'A new password; tokens issued before it stop working' })
-  @IsOptional()
+  @ValidateIf((_, value) => value !== undefined)
   @IsString()
   @MinLength(8)
   @MaxLength(1024)
