@@ -280,6 +280,7 @@ describe('auth against a real PostgreSQL', () => {
         { route: 'POST /api/login', secured: false },
         { route: 'GET /api/health', secured: false },
         { route: 'GET /api/health/detail', secured: false },
+        { route: 'GET /api/health/components', secured: true },
         { route: 'GET /api/me', secured: true },
         { route: 'POST /api/users', secured: true },
         { route: 'DELETE /api/tokens/{id}', secured: true },

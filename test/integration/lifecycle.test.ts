@@ -91,7 +91,7 @@ describe('embedded defaults, restarts and shutdown', () => {
     const started = await ControllerProcess.spawn(embeddedEnv({ MQTT_EMBEDDED_PORT: '' }));
     try {
       await started.ready();
-      const printed = /MQTT: +mqtt:\/\/127\.0\.0\.1:(\d+) \(embedded broker\)/.exec(started.log);
+      const printed = /MQTT: +mqtt:\/\/127\.0\.0\.1:(\d+) \(embedded broker; subscribe as subscriber \/ \S+\)/.exec(started.log);
       expect(printed).not.toBeNull();
       expect(Number(printed![1])).not.toBe(1883);
       expect(await connectError(Number(printed![1]))).toBeUndefined();

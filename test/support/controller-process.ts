@@ -32,6 +32,8 @@ export class ControllerProcess {
         LOG_LEVEL: 'info',
         SHUTDOWN_DRAIN_SECONDS: '0',
         MQTT_EMBEDDED_PORT: '0',
+        // Tests read lease holders, modes and registry detail from the probe (production shows statuses only).
+        HEALTH_DETAIL: 'full',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

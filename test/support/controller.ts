@@ -23,6 +23,8 @@ export async function startController(env: Record<string, string>): Promise<Runn
     SHUTDOWN_DRAIN_SECONDS: '0',
     // 1883 is taken by Mosquitto on the team's machines: the embedded broker takes any free port.
     MQTT_EMBEDDED_PORT: '0',
+    // Tests read lease holders, modes and registry detail from the probe (production shows statuses only).
+    HEALTH_DETAIL: 'full',
     JWT_SECRET: TEST_JWT_SECRET,
     ADMIN_USERNAME: TEST_ADMIN.username,
     ADMIN_PASSWORD: TEST_ADMIN.password,

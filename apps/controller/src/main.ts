@@ -66,11 +66,14 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const embeddedBroker = app.get(EventsService).embeddedBrokerUrl;
+  const subscriber = app.get(EventsService).embeddedBrokerSubscriber;
   logger.info({ port, ready_ms: Math.round(performance.now() - startedAt), database: config.database.mode }, 'ready');
   process.stdout.write(
     `nmos-control listening on http://${shownHost}:${port}\n` +
       `  API docs:  http://${shownHost}:${port}/api/docs\n` +
-      (embeddedBroker ? `  MQTT:      ${embeddedBroker} (embedded broker)\n` : '') +
+      (embeddedBroker && subscriber
+        ? `  MQTT:      ${embeddedBroker} (embedded broker; subscribe as ${subscriber.username} / ${subscriber.password})\n`
+        : '') +
       `  log in:    curl -X POST http://${shownHost}:${port}/api/login -H 'Content-Type: application/json' -d '{"username":"admin","password":"..."}'\n`,
   );
 }

@@ -13,6 +13,7 @@ import { FirstAdminService } from './application/first-admin.service.js';
 import { LoginFailuresJanitor } from './application/login-failures-janitor.service.js';
 import { LoginService } from './application/login.service.js';
 import { LoginThrottle } from './application/login-throttle.service.js';
+import { PrincipalDirectory } from './application/principal-directory.service.js';
 import { PrincipalResolver } from './application/principal-resolver.service.js';
 import { UsersService } from './application/users.service.js';
 import { ApiTokensRepository } from './infra/api-tokens.repository.js';
@@ -40,6 +41,7 @@ export const AUTH_MIGRATIONS = [AuthTables1764201600100, LoginAttempts1764201600
     ApiTokensRepository,
     LoginFailuresRepository,
     PrincipalResolver,
+    PrincipalDirectory,
     LoginThrottle,
     LoginService,
     UsersService,
@@ -49,6 +51,6 @@ export const AUTH_MIGRATIONS = [AuthTables1764201600100, LoginAttempts1764201600
     JwtStrategy,
     { provide: APP_GUARD, useClass: BearerAuthGuard },
   ],
-  exports: [UsersService],
+  exports: [UsersService, PrincipalDirectory],
 })
 export class AuthModule {}

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '#auth';
 import { EventsModule } from '#events';
 import { RegistryModule } from '#registry';
 import { ConnectionsController } from './api/connections.controller.js';
@@ -36,7 +37,7 @@ export const CONNECTIONS_MIGRATIONS = [Routing1764201600500];
  * connection state and tally, locks and policies, the per-receiver claim, audit and idempotency.
  */
 @Module({
-  imports: [EventsModule, RegistryModule],
+  imports: [AuthModule, EventsModule, RegistryModule],
   controllers: [ConnectionsController, SalvosController, SchedulesController, RoutingController],
   providers: [
     AuditRepository,

@@ -17,9 +17,10 @@ import { RegistryConfigRepository } from './infra/registry-config.repository.js'
 import { RegistryStateRepository } from './infra/registry-state.repository.js';
 import { RegistryConfig1764201600200 } from './migrations/1764201600200-registry-config.js';
 import { RegistryPolledTypes1764201600600 } from './migrations/1764201600600-registry-polled-types.js';
+import { RegistryUrlCredentials1764201600800 } from './migrations/1764201600800-registry-url-credentials.js';
 import { MergedView1764201600300 } from './migrations/1764201600300-merged-view.js';
 
-export const REGISTRY_MIGRATIONS = [RegistryConfig1764201600200, MergedView1764201600300, RegistryPolledTypes1764201600600];
+export const REGISTRY_MIGRATIONS = [RegistryConfig1764201600200, MergedView1764201600300, RegistryPolledTypes1764201600600, RegistryUrlCredentials1764201600800];
 
 /**
  * The IS-04 registries the facility is discovered through: their configuration, the watchers (run by

@@ -36,6 +36,11 @@ export class ApiTokensRepository {
     return token;
   }
 
+  async findActiveById(sql: Sql, id: string): Promise<ApiTokenRecord | undefined> {
+    const [token] = await sql.query<ApiTokenRecord & Record<string, unknown>>(`SELECT ${COLUMNS} FROM api_tokens WHERE id::text = $1 AND revoked_at IS NULL`, [id]);
+    return token;
+  }
+
   async revoke(sql: Sql, id: string): Promise<boolean> {
     return (await sql.execute('UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1', [id])) === 1;
   }

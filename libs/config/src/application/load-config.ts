@@ -105,6 +105,11 @@ const EnvSchema = z.object({
   CORS_ORIGINS: optionalText,
   BODY_LIMIT_BYTES: integer(1_048_576, 1024, 100 * 1_048_576),
   TRUST_PROXY: trustProxy,
+  HEALTH_DETAIL: optionalText.transform((v, ctx) => {
+    if (v === undefined || v === 'status' || v === 'full') return v ?? 'status';
+    ctx.addIssue({ code: 'custom', message: 'must be status or full' });
+    return z.NEVER;
+  }),
   SHUTDOWN_DRAIN_SECONDS: integer(5, 0, 300),
   LEASE_TTL_SECONDS: integer(6, 2, 300),
   LOGIN_MAX_FAILURES_PER_USER: integer(5, 1, 10_000),
@@ -208,6 +213,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     corsOrigins,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     trustProxy: e.TRUST_PROXY,
+    healthDetail: e.HEALTH_DETAIL,
     shutdownDrainSeconds: e.SHUTDOWN_DRAIN_SECONDS,
     leaseTtlSeconds: e.LEASE_TTL_SECONDS,
     login: {

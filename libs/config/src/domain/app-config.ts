@@ -20,6 +20,8 @@ export interface AppConfigValues {
   bodyLimitBytes: number;
   /** false, a hop count, or the proxies' addresses/CIDRs (Fastify's trustProxy). */
   trustProxy: TrustProxy;
+  /** What the unauthenticated readiness probe shows: each component's status, or everything. */
+  healthDetail: 'status' | 'full';
   shutdownDrainSeconds: number;
   leaseTtlSeconds: number;
   login: { maxFailuresPerUser: number; maxFailuresPerAddress: number; windowSeconds: number; userBackoffSeconds: number };

@@ -100,7 +100,7 @@ export class ConnectionsController {
     @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
   ): Promise<ReceiverLock> {
-    return this.guards.lock(actorOf(principal, request), receiverId, body);
+    return this.guards.lock(actorOf(principal, request), receiverId, body, overrideReasonOf(request));
   }
 
   @Delete(':receiver_id/lock')

@@ -67,22 +67,23 @@ export class SalvosController {
 
   @Put('saved/:name')
   @RequireRole('operator')
-  @ApiOperation({ summary: 'Save (create or replace) a named salvo' })
+  @ApiOperation({ summary: "Save (create or replace) a named salvo; replacing another's needs admin and X-Override-Reason (423 otherwise)" })
+  @ApiHeader({ name: 'X-Override-Reason', required: false })
   @ApiBody(SAVED_SALVO_BODY)
   save(@Param('name') name: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<NamedSalvo> {
-    return this.named.save(actorOf(principal, request), name, body);
+    return this.named.save(actorOf(principal, request), name, body, overrideReasonOf(request));
   }
 
   @Delete('saved/:name')
   @HttpCode(204)
   @RequireRole('operator')
   async remove(@Param('name') name: string, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<void> {
-    await this.named.remove(actorOf(principal, request), name);
+    await this.named.remove(actorOf(principal, request), name, overrideReasonOf(request));
   }
 
   @Post('saved/:name/fire')
   @RequireRole('operator')
-  @ApiOperation({ summary: 'Fire a saved salvo by name' })
+  @ApiOperation({ summary: "Fire a saved salvo by name; another's needs admin and X-Override-Reason (423 otherwise)" })
   @ApiHeader({ name: 'X-Override-Reason', required: false })
   async fireSaved(
     @Param('name') name: string,

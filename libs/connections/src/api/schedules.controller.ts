@@ -1,11 +1,11 @@
 import { Body, Controller, Delete, Get, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
 import { CurrentPrincipal, RequireRole } from '#common';
 import { SchedulesService } from '../application/schedules.service.js';
 import { SCHEDULE_STATES, type ControllerSchedule } from '../domain/salvo-records.js';
-import { actorOf } from './actor.js';
+import { actorOf, overrideReasonOf } from './actor.js';
 import { SCHEDULE_BODY } from './request-docs.js';
 
 /** Controller-side schedules: salvos the scheduler lease holder fires later. */
@@ -27,7 +27,7 @@ export class SchedulesController {
   @ApiOperation({ summary: 'Fire a salvo later: {salvo: name | connections: [...], fire_at: ISO 8601 or TAI secs:nanos}' })
   @ApiBody(SCHEDULE_BODY)
   create(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<ControllerSchedule> {
-    return this.schedules.create(actorOf(principal, request), body);
+    return this.schedules.create(actorOf(principal, request), body, overrideReasonOf(request));
   }
 
   @Get(':id')
@@ -37,8 +37,9 @@ export class SchedulesController {
 
   @Delete(':id')
   @RequireRole('operator')
-  @ApiOperation({ summary: 'Cancel a pending schedule' })
+  @ApiOperation({ summary: "Cancel a pending schedule; another's needs admin and X-Override-Reason (423 otherwise)" })
+  @ApiHeader({ name: 'X-Override-Reason', required: false })
   cancel(@Param('id') id: string, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<ControllerSchedule> {
-    return this.schedules.cancel(actorOf(principal, request), id);
+    return this.schedules.cancel(actorOf(principal, request), id, overrideReasonOf(request));
   }
 }

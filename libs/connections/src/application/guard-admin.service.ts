@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, parseInput } from '#common';
 import { DatabaseService } from '#database';
 import { NmosQueryService } from '#registry';
-import { eventActor, isAtLeast, ownsLock, type Actor } from '../domain/actor.js';
+import { eventActor, overrideOwnership, type Actor } from '../domain/actor.js';
 import { DefaultEffectRequest, LockRequest, PolicyRequest } from '../domain/requests.js';
 import { GuardRepository, type ReceiverLock, type StoredPolicy } from '../infra/guard.repository.js';
 import { RoutingRecorder } from './routing-recorder.js';
@@ -17,16 +17,27 @@ export class GuardAdmin {
     private readonly recorder: RoutingRecorder,
   ) {}
 
-  async lock(actor: Actor, receiverId: string, body: unknown): Promise<ReceiverLock> {
+  /** Replacing someone else's lock is an override: admin, with X-Override-Reason, audited with the lock replaced. */
+  async lock(actor: Actor, receiverId: string, body: unknown, overrideReason?: string): Promise<ReceiverLock> {
     const { reason } = parseInput(LockRequest, body, 'invalid_lock');
     if (!(await this.nmos.getResource('receivers', receiverId)))
       throw new DomainError('not_found', 'receiver_not_found', `No receiver ${receiverId} in the merged view`);
     return this.db.write(async (sql) => {
       const [existing] = await this.guards.locks(sql, [receiverId]);
-      if (existing && !ownsLock(actor, existing.owner) && !isAtLeast(actor, 'admin'))
-        throw new DomainError('locked', 'receiver_locked', `Receiver ${receiverId} is already locked by ${existing.owner.name}: ${existing.reason}`);
+      const override = overrideOwnership(actor, existing?.owner, { what: `Receiver ${receiverId}'s lock`, code: 'receiver_locked' }, overrideReason);
       const lock = await this.guards.lock(sql, receiverId, eventActor(actor), reason);
-      await this.recorder.recordIn(sql, { audits: [{ action: 'lock.set', outcome: 'succeeded', actor, receiver_id: receiverId, request: { reason } }] });
+      await this.recorder.recordIn(sql, {
+        audits: [
+          {
+            action: 'lock.set',
+            outcome: 'succeeded',
+            actor,
+            receiver_id: receiverId,
+            override_reason: override,
+            request: { reason, ...(existing && override ? { replaced: existing } : {}) },
+          },
+        ],
+      });
       return lock;
     });
   }
@@ -36,13 +47,7 @@ export class GuardAdmin {
     await this.db.write(async (sql) => {
       const [existing] = await this.guards.locks(sql, [receiverId]);
       if (!existing) throw new DomainError('not_found', 'lock_not_found', `Receiver ${receiverId} is not locked`);
-      const owner = ownsLock(actor, existing.owner);
-      if (!owner && !(isAtLeast(actor, 'admin') && overrideReason))
-        throw new DomainError(
-          'locked',
-          'receiver_locked',
-          `Receiver ${receiverId} is locked by ${existing.owner.name}; only they, or an admin with X-Override-Reason, can unlock it`,
-        );
+      const override = overrideOwnership(actor, existing.owner, { what: `Receiver ${receiverId}'s lock`, code: 'receiver_locked' }, overrideReason);
       await this.guards.unlock(sql, receiverId);
       await this.recorder.recordIn(sql, {
         audits: [
@@ -51,7 +56,7 @@ export class GuardAdmin {
             outcome: 'succeeded',
             actor,
             receiver_id: receiverId,
-            override_reason: owner ? undefined : overrideReason,
+            override_reason: override,
             request: { lock: existing },
           },
         ],

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, parseInput } from '#common';
 import { DatabaseService } from '#database';
-import { eventActor, type Actor } from '../domain/actor.js';
+import { eventActor, overrideOwnership, type Actor, type Owner } from '../domain/actor.js';
 import { NamedSalvoRequest, SalvoRequest } from '../domain/requests.js';
 import { SalvoRepository, type NamedSalvo } from '../infra/salvo.repository.js';
 import { RoutingRecorder } from './routing-recorder.js';
@@ -27,7 +27,8 @@ export class NamedSalvos {
     return found;
   }
 
-  async save(actor: Actor, name: string, body: unknown): Promise<NamedSalvo> {
+  /** Saved salvos are their saver's: replacing another's is an admin override (X-Override-Reason), audited. */
+  async save(actor: Actor, name: string, body: unknown, overrideReason?: string): Promise<NamedSalvo> {
     const fields = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
     if (fields.name !== undefined && fields.name !== name)
       throw new DomainError('invalid', 'invalid_salvo', 'name: must be the name in the path', {
@@ -35,23 +36,51 @@ export class NamedSalvos {
       });
     const salvo = parseInput(NamedSalvoRequest, { ...fields, name }, 'invalid_salvo');
     return this.db.write(async (sql) => {
+      const existing = await this.salvos.lockAndGet(sql, name);
+      const override = overrideOwnership(actor, ownerOf(existing), salvoSubject(name), overrideReason);
       const saved = await this.salvos.save(sql, salvo, eventActor(actor));
-      await this.recorder.recordIn(sql, { audits: [{ action: 'salvo.saved', outcome: 'succeeded', actor, request: salvo }] });
+      await this.recorder.recordIn(sql, {
+        audits: [{ action: 'salvo.saved', outcome: 'succeeded', actor, override_reason: override, request: { ...salvo, ...(override ? { replaced: existing } : {}) } }],
+      });
       return saved;
     });
   }
 
-  async remove(actor: Actor, name: string): Promise<void> {
+  async remove(actor: Actor, name: string, overrideReason?: string): Promise<void> {
     await this.db.write(async (sql) => {
-      if (!(await this.salvos.remove(sql, name))) throw new DomainError('not_found', 'salvo_not_found', `No saved salvo ${name}`);
-      await this.recorder.recordIn(sql, { audits: [{ action: 'salvo.deleted', outcome: 'succeeded', actor, request: { name } }] });
+      const existing = await this.salvos.lockAndGet(sql, name);
+      if (!existing) throw new DomainError('not_found', 'salvo_not_found', `No saved salvo ${name}`);
+      const override = overrideOwnership(actor, ownerOf(existing), salvoSubject(name), overrideReason);
+      await this.salvos.remove(sql, name);
+      await this.recorder.recordIn(sql, {
+        audits: [{ action: 'salvo.deleted', outcome: 'succeeded', actor, override_reason: override, request: override ? { name, removed: existing } : { name } }],
+      });
     });
   }
 
+  /** Firing another's saved salvo is an override too (the same reason also passes policies and locks). */
   async fire(actor: Actor, name: string, overrideReason?: string): Promise<SalvoResult> {
     const saved = await this.get(name);
+    overrideOwnership(actor, ownerOf(saved), salvoSubject(name), overrideReason);
     return this.salvoService.fire(actor, toRequest(saved), overrideReason, name);
   }
+
+  /** A saved salvo, checked as fire() checks it, for a schedule that will fire it later. */
+  async forSchedule(actor: Actor, name: string, overrideReason?: string): Promise<SalvoRequest> {
+    const saved = await this.get(name);
+    overrideOwnership(actor, ownerOf(saved), salvoSubject(name), overrideReason);
+    return toRequest(saved);
+  }
+}
+
+function salvoSubject(name: string) {
+  return { what: `Saved salvo ${name}`, code: 'salvo_owned' };
+}
+
+/** Who saved it (rows saved before owners were kept have none, and stay open to every operator). */
+export function ownerOf(record: { created_by: unknown } | undefined): Owner | undefined {
+  const owner = record?.created_by as Partial<Owner> | null | undefined;
+  return owner && typeof owner.kind === 'string' && typeof owner.id === 'string' ? { kind: owner.kind, id: owner.id, name: String(owner.name ?? owner.id) } : undefined;
 }
 
 /** The fireable part of a saved salvo. */

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { INSTANCE_ID, sleep } from '#common';
+import { hasAtLeast, PrincipalDirectory } from '#auth';
 import { AppConfig } from '#config';
 import { DatabaseService, LeaseService } from '#database';
 import type { Actor } from '../domain/actor.js';
@@ -49,6 +50,7 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnApplicationSh
     private readonly recorder: RoutingRecorder,
     private readonly idempotency: IdempotencyRepository,
     private readonly config: AppConfig,
+    private readonly principals: PrincipalDirectory,
   ) {
     this.loop = new LeaseLoop(leases, ROUTING_SCHEDULER_LEASE, (holding) => this.run(holding));
   }
@@ -104,20 +106,46 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async fire(schedule: ControllerSchedule): Promise<void> {
-    // The schedule acts as the person who made it: their locks are theirs, their role's policies apply.
-    const creator = schedule.created_by as Actor;
-    const actor: Actor = { kind: creator.kind, id: creator.id, name: creator.name, role: creator.role, request_id: `schedule:${schedule.id}` };
+    // The schedule acts as the person who made it, as they are now: their locks are theirs, their
+    // current role's policies apply, and a creator deleted, revoked or demoted since cannot act at all.
+    const stored = schedule.created_by as Actor;
     let state: 'fired' | 'failed' = 'failed';
     let result: unknown;
+    let refusal: string | undefined;
     try {
-      const fired = await this.salvoService.fire(actor, schedule.salvo, undefined, schedule.salvo_name ?? undefined);
-      state = fired.outcome === 'succeeded' ? 'fired' : 'failed';
-      result = fired;
+      const creator = await this.principals.current(stored.kind, stored.id);
+      refusal = !creator
+        ? `its creator (${stored.kind === 'user' ? 'user' : 'API token'} "${stored.name}") no longer exists or was revoked`
+        : !hasAtLeast(creator.role, 'operator')
+          ? `its creator "${creator.name}" is now ${creator.role}, which may not route`
+          : undefined;
+      if (refusal) result = { error: `not fired: ${refusal}` };
+      else {
+        const actor: Actor = { kind: creator!.kind, id: creator!.id, name: creator!.name, role: creator!.role, request_id: `schedule:${schedule.id}` };
+        const fired = await this.salvoService.fire(actor, schedule.salvo, undefined, schedule.salvo_name ?? undefined);
+        state = fired.outcome === 'succeeded' ? 'fired' : 'failed';
+        result = fired;
+      }
     } catch (err) {
       result = { error: (err as Error).message };
     }
+    if (refusal) this.logger.warn({ schedule: schedule.id, reason: refusal }, 'schedule not fired');
     await this.recorder
-      .persist((sql) => this.salvos.finish(sql, schedule.id, state, result))
+      .persist(async (sql) => {
+        await this.salvos.finish(sql, schedule.id, state, result);
+        if (refusal)
+          await this.recorder.recordIn(sql, {
+            audits: [
+              {
+                action: 'schedule.refused',
+                outcome: 'failed',
+                actor: { ...stored, request_id: `schedule:${schedule.id}` },
+                request: { id: schedule.id, salvo_name: schedule.salvo_name },
+                error: { reason: refusal },
+              },
+            ],
+          });
+      })
       .catch((err: Error) => {
         this.logger.error({ schedule: schedule.id, err: err.message }, 'could not record a fired schedule');
       });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, parseInput } from '#common';
 import { AppConfig } from '#config';
 import { DatabaseService } from '#database';
-import { eventActor, type Actor } from '../domain/actor.js';
+import { eventActor, overrideOwnership, type Actor } from '../domain/actor.js';
 import { fireAtDate, ScheduleListQuery, ScheduleRequest } from '../domain/requests.js';
 import { deviceError } from '../domain/device-errors.js';
 import { ConnectionStateRepository, type DeviceSchedule } from '../infra/connection-state.repository.js';
@@ -11,7 +11,7 @@ import { SalvoRepository, type ControllerSchedule } from '../infra/salvo.reposit
 import { RoutingGuard } from './routing-guard.js';
 import { RoutingRecorder } from './routing-recorder.js';
 import { TargetResolver } from './target-resolver.js';
-import { NamedSalvos, toRequest } from './named-salvos.service.js';
+import { NamedSalvos, ownerOf } from './named-salvos.service.js';
 
 /** Controller-side schedules (fire a salvo later) and the scheduled activations held by devices. */
 @Injectable()
@@ -32,13 +32,13 @@ export class SchedulesService {
    * Guards are checked now as well as when it fires, so a schedule that could never pass is refused at
    * once rather than failing at 18:00:00.
    */
-  async create(actor: Actor, body: unknown): Promise<ControllerSchedule> {
+  async create(actor: Actor, body: unknown, overrideReason?: string): Promise<ControllerSchedule> {
     const request = parseInput(ScheduleRequest, body, 'invalid_schedule');
     const fireAt = fireAtDate(request.fire_at)!;
     if (fireAt.getTime() < Date.now() - this.config.routing.scheduleMissedWindowSeconds * 1000)
       throw new DomainError('invalid', 'invalid_schedule', 'fire_at: is in the past', { fields: [{ field: 'fire_at', message: 'is in the past' }] });
     const salvo = request.salvo
-      ? toRequest(await this.named.get(request.salvo))
+      ? await this.named.forSchedule(actor, request.salvo, overrideReason)
       : { connections: request.connections!, on_failure: request.on_failure, ...(request.synchronised ? { synchronised: true } : {}) };
     const verdicts = await this.guard.check(actor, await this.resolver.resolveAll(salvo.connections));
     for (const verdict of verdicts) if (!verdict.allowed) throw verdict.error;
@@ -60,15 +60,18 @@ export class SchedulesService {
     return found;
   }
 
-  async cancel(actor: Actor, id: string): Promise<ControllerSchedule> {
+  /** A schedule is its creator's: cancelling another's is an admin override (X-Override-Reason), audited. */
+  async cancel(actor: Actor, id: string, overrideReason?: string): Promise<ControllerSchedule> {
     return this.db.write(async (sql) => {
+      const existing = await this.salvos.lockSchedule(sql, id);
+      const override = existing && overrideOwnership(actor, ownerOf(existing), { what: `Schedule ${id}`, code: 'schedule_owned' }, overrideReason);
       const cancelled = await this.salvos.cancelSchedule(sql, id);
       if (!cancelled) {
         const found = await this.salvos.schedule(sql, id);
         if (!found) throw new DomainError('not_found', 'schedule_not_found', `No schedule ${id}`);
         throw new DomainError('conflict', 'schedule_not_pending', `Schedule ${id} is ${found.state}: only a pending schedule can be cancelled`);
       }
-      await this.recorder.recordIn(sql, { audits: [{ action: 'schedule.cancelled', outcome: 'succeeded', actor, request: { id } }] });
+      await this.recorder.recordIn(sql, { audits: [{ action: 'schedule.cancelled', outcome: 'succeeded', actor, override_reason: override, request: { id } }] });
       return cancelled;
     });
   }

@@ -1,4 +1,5 @@
 import { hasAtLeast, type Role, type UserRole } from '#auth';
+import { DomainError } from '#common';
 
 /** Who asked (user or API token), from which request: kept with every audit row and event. */
 export interface Actor {
@@ -19,4 +20,29 @@ export function isAtLeast(actor: Actor, minimum: UserRole): boolean {
 
 export function ownsLock(actor: Actor, owner: { kind: string; id: string }): boolean {
   return owner.kind === actor.kind && owner.id === actor.id;
+}
+
+export interface Owner {
+  kind: string;
+  id: string;
+  name: string;
+}
+
+/**
+ * The rule for everything someone owns (receiver locks, saved salvos, schedules): the owner acts
+ * freely; anyone else only as an admin giving X-Override-Reason, which the caller then audits. Returns
+ * the override reason used (undefined when none was needed), or throws 423 naming the owner.
+ */
+export function overrideOwnership(
+  actor: Actor,
+  owner: Owner | null | undefined,
+  subject: { what: string; code: string },
+  overrideReason: string | undefined,
+): string | undefined {
+  if (!owner || ownsLock(actor, owner)) return undefined;
+  if (isAtLeast(actor, 'admin') && overrideReason) return overrideReason;
+  const { what, code } = subject;
+  throw new DomainError('locked', code, `${what} belongs to ${owner.name}; only they, or an admin with X-Override-Reason, can change it`, {
+    extra: { owner: { kind: owner.kind, id: owner.id, name: owner.name } },
+  });
 }

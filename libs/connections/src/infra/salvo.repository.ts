@@ -19,6 +19,12 @@ export class SalvoRepository {
     return row;
   }
 
+  /** The saved salvo under a name, with that name locked until the transaction ends (it may not exist yet). */
+  async lockAndGet(sql: Sql, name: string): Promise<NamedSalvo | undefined> {
+    await sql.query("SELECT pg_advisory_xact_lock(hashtext('salvo:' || $1))", [name]);
+    return this.get(sql, name);
+  }
+
   async save(sql: Sql, salvo: NamedSalvoRequest, createdBy: unknown): Promise<NamedSalvo> {
     const [row] = await sql.query<NamedSalvo & Record<string, unknown>>(
       `INSERT INTO salvos (name, description, connections, on_failure, synchronised, created_by) VALUES ($1, $2, $3, $4, $5, $6)
@@ -54,6 +60,11 @@ export class SalvoRepository {
       'SELECT * FROM controller_schedules WHERE ($1::text IS NULL OR state = $1) ORDER BY fire_at DESC LIMIT 1000',
       [state ?? null],
     );
+  }
+
+  async lockSchedule(sql: Sql, id: string): Promise<ControllerSchedule | undefined> {
+    const [row] = await sql.query<ControllerSchedule & Record<string, unknown>>('SELECT * FROM controller_schedules WHERE id::text = $1 FOR UPDATE', [id]);
+    return row;
   }
 
   async cancelSchedule(sql: Sql, id: string): Promise<ControllerSchedule | undefined> {

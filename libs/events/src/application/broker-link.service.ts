@@ -1,7 +1,7 @@
 import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { INSTANCE_ID } from '#common';
-import { AppConfig } from '#config';
-import { EmbeddedBroker } from '../infra/embedded-broker.js';
+import { AppConfig, dataDirSecret } from '#config';
+import { EmbeddedBroker, type BrokerAccount } from '../infra/embedded-broker.js';
 import { MqttConnection } from '../infra/mqtt-connection.js';
 
 /** This replica's broker connection, and the embedded broker when no MQTT_BROKER_URL is configured. */
@@ -15,12 +15,21 @@ export class BrokerLink implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     const settings = this.config.events;
     let urls = settings.brokerUrls;
+    let ownSettings = settings;
     if (!urls) {
-      this.embedded = await EmbeddedBroker.start(settings.embeddedHost, settings.embeddedPort);
+      // Passwords generated on first start and kept in DATA_DIR, like the JWT secret.
+      const controller = { username: 'nmos-control', password: dataDirSecret(this.config.dataDir, 'mqtt-controller.secret') };
+      this.subscriberAccount = { username: 'subscriber', password: dataDirSecret(this.config.dataDir, 'mqtt-subscriber.secret') };
+      this.embedded = await EmbeddedBroker.start(settings.embeddedHost, settings.embeddedPort, {
+        controller,
+        subscriber: this.subscriberAccount,
+        protectedPrefix: settings.topicPrefix,
+      });
       urls = [this.embedded.url];
+      ownSettings = { ...settings, ...controller };
     }
     // Unique per replica: replicas started in the same second must not take over each other's session.
-    this.connection = new MqttConnection(urls, settings, `nmos-control-${INSTANCE_ID}`);
+    this.connection = new MqttConnection(urls, ownSettings, `nmos-control-${INSTANCE_ID}`);
     this.connection.start();
   }
 
@@ -28,6 +37,9 @@ export class BrokerLink implements OnModuleInit, OnApplicationShutdown {
   get embeddedUrl(): string | undefined {
     return this.embedded?.url;
   }
+
+  /** The account subscribers use on the embedded broker (read everything, publish nothing under the prefix). */
+  subscriberAccount?: BrokerAccount;
 
   async onApplicationShutdown(): Promise<void> {
     await this.connection?.stop();

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService, type Sql } from '#database';
+import { hiddenTopicPrefixes } from '../domain/event-audience.js';
 import { toPublished, type NewEvent, type PublishedEvent } from '../domain/event.js';
 import { OutboxRepository } from '../infra/outbox.repository.js';
 import { BrokerLink } from './broker-link.service.js';
@@ -18,14 +19,20 @@ export class EventsService {
     return this.outbox.insert(sql, event);
   }
 
-  /** Published events after a sequence number, as on MQTT, for a subscriber that saw a gap. */
-  async after(seq: number, limit: number): Promise<PublishedEvent[]> {
-    return (await this.db.read((sql) => this.outbox.after(sql, seq, limit))).map(toPublished);
+  /** Published events after a sequence number, as on MQTT, for a subscriber that saw a gap: those its role may read. */
+  async after(seq: number, limit: number, readerRole: string): Promise<PublishedEvent[]> {
+    const hidden = hiddenTopicPrefixes(readerRole);
+    return (await this.db.read((sql) => this.outbox.after(sql, seq, limit, hidden))).map(toPublished);
   }
 
   /** Where this replica's embedded broker listens (no MQTT_BROKER_URL), for the start-up banner. */
   get embeddedBrokerUrl(): string | undefined {
     return this.link.embeddedUrl;
+  }
+
+  /** The embedded broker's account for subscribers (printed at start); undefined with external brokers. */
+  get embeddedBrokerSubscriber(): { username: string; password: string } | undefined {
+    return this.link.subscriberAccount;
   }
 
   subscribe(topic: string, handler: (topic: string, message: unknown) => void): Promise<void> {

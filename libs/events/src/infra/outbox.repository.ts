@@ -70,8 +70,12 @@ export class OutboxRepository {
     ]);
   }
 
-  async after(sql: Sql, seq: number, limit: number): Promise<StoredEvent[]> {
-    return sql.query<StoredEvent & Record<string, unknown>>(`SELECT ${COLUMNS} FROM events WHERE seq > $1 ORDER BY seq LIMIT $2`, [seq, limit]);
+  /** Filtered before the limit, so a page is full whenever more events follow. */
+  async after(sql: Sql, seq: number, limit: number, hiddenTopicPrefixes: string[] = []): Promise<StoredEvent[]> {
+    return sql.query<StoredEvent & Record<string, unknown>>(
+      `SELECT ${COLUMNS} FROM events WHERE seq > $1 AND NOT (topic LIKE ANY ($3::text[])) ORDER BY seq LIMIT $2`,
+      [seq, limit, hiddenTopicPrefixes.map((prefix) => `${prefix.replace(/[\\%_]/g, '\\$&')}%`)],
+    );
   }
 
   async prune(sql: Sql, retentionSeconds: number): Promise<number> {

@@ -4,6 +4,7 @@ import { DomainError, type FieldProblem } from '#common';
 import { DatabaseService, type Sql } from '#database';
 import { EventsService } from '#events';
 import { parseRegistryConfig, parseRegistryEntry, type SubmittedEntry } from '../domain/parse-registry-config.js';
+import { sameOrigin } from '../domain/url-origin.js';
 import { publicEntry, type PublicRegistryEntry, type RegistryEntry } from '../domain/registry-entry.js';
 import { RegistryExistsError, RegistryNotFoundError } from '../domain/registry.errors.js';
 import { RegistryConfigRepository, type Actor, type ConfigAuditRecord } from '../infra/registry-config.repository.js';
@@ -114,17 +115,28 @@ export class RegistryConfigService {
   }
 }
 
+function entryUrls(entry: { query_url: string; endpoints: string[] }): string[] {
+  return [entry.query_url, ...entry.endpoints];
+}
+
 function sameName(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
 
-/** An `auth` sent without its token keeps the token stored under the same name. */
+/**
+ * An `auth` sent without its token keeps the token stored under the same name, but only for the
+ * origins it was entered for: a token is never sent to a host its owner did not give it to.
+ */
 function withStoredTokens(entries: SubmittedEntry[], stored: RegistryEntry[]): RegistryEntry[] {
   const problems: FieldProblem[] = [];
   const resolved = entries.map((entry, index): RegistryEntry => {
     if (!entry.auth || entry.auth.token) return entry as RegistryEntry;
-    const token = stored.find((s) => sameName(s.name, entry.name))?.auth?.token;
-    if (!token) problems.push({ field: `[${index}] "${entry.name}".auth.token`, message: 'is required (no token is stored for this registry)' });
+    const previous = stored.find((s) => sameName(s.name, entry.name));
+    const token = previous?.auth?.token;
+    const field = `[${index}] "${entry.name}".auth.token`;
+    if (!token) problems.push({ field, message: 'is required (no token is stored for this registry)' });
+    else if (!entryUrls(entry).every((url) => entryUrls(previous!).some((known) => sameOrigin(url, known))))
+      problems.push({ field, message: 'is required again: the registry URLs now name a host the stored token was not entered for' });
     return { ...entry, auth: { type: 'bearer', token: token ?? '' } };
   });
   if (problems.length > 0)

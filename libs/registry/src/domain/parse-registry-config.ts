@@ -13,6 +13,15 @@ const httpUrl = z
       return false;
     }
   }, 'must be an http(s) URL without query or fragment')
+  // Credentials in a URL never work for a Query API and would be shown wherever the URL is: use `auth`.
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return !url.username && !url.password;
+    } catch {
+      return true;
+    }
+  }, 'must not contain a user or password (use auth for a bearer token)')
   .refine(
     (value) => !/\/x-nmos\//.test(value) || /\/x-nmos\/query(\/v\d+\.\d+)?\/?$/.test(value),
     'must be a Query API URL (…/x-nmos/query or …/x-nmos/query/vX.Y)',

@@ -2,6 +2,7 @@ import { newestCommonVersion } from '../domain/api-version.js';
 import type { NmosType } from '../domain/nmos-resource.js';
 import type { RegistryEntry } from '../domain/registry-entry.js';
 import { subscriptionRequest } from '../domain/subscription-request.js';
+import { sameOrigin, shownUrl } from '../domain/url-origin.js';
 
 /** Grains per websocket message asked for first (registries cap it at their own maximum). */
 const SUBSCRIPTION_PAGING_LIMIT = 1000;
@@ -15,6 +16,23 @@ export class QueryApiError extends Error {
     readonly status?: number,
   ) {
     super(message);
+  }
+}
+
+/** What a registry said it offers, without repeating anything that is not a version. */
+function versionsShown(offered: unknown[]): string {
+  const versions = offered.filter((v): v is string => typeof v === 'string' && /^v\d{1,3}\.\d{1,3}\/?$/.test(v)).slice(0, 10);
+  return versions.length > 0 ? versions.join(', ') : 'no version';
+}
+
+/** A body that should be JSON; when it is not, say so without quoting it (the parser's message would). */
+async function readJson(response: Response, url: string): Promise<unknown> {
+  const text = await response.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    const type = (response.headers.get('content-type') ?? 'no content type').slice(0, 60);
+    throw new QueryApiError(`${shownUrl(url)}: the answer is not JSON (HTTP ${response.status}, ${type})`);
   }
 }
 
@@ -34,7 +52,7 @@ export class QueryApiClient {
     if (!Array.isArray(offered)) throw new QueryApiError(`${root}/ did not list API versions`);
     const version = newestCommonVersion(SUPPORTED_QUERY_VERSIONS, offered);
     if (!version)
-      throw new QueryApiError(`no common Query API version (registry offers ${offered.join(', ')}; we speak ${SUPPORTED_QUERY_VERSIONS.join(', ')})`);
+      throw new QueryApiError(`no common Query API version (registry offers ${versionsShown(offered)}; we speak ${SUPPORTED_QUERY_VERSIONS.join(', ')})`);
     return { base: `${root}/${version}`, version };
   }
 
@@ -44,7 +62,7 @@ export class QueryApiClient {
     let url: string | undefined = `${base}/${type}?paging.order=create&paging.since=0:0&paging.limit=1000`;
     for (let page = 0; url && page < 100_000; page++) {
       const response = await this.fetch(url);
-      const items = (await response.json()) as Array<Record<string, unknown>>;
+      const items = (await readJson(response, url)) as Array<Record<string, unknown>>;
       if (!Array.isArray(items)) throw new QueryApiError(`${type}: the registry did not answer a list`);
       if (items.length === 0) break;
       all.push(...items);
@@ -79,7 +97,7 @@ export class QueryApiClient {
         allowStatus: true,
       });
       if (response.status === 200 || response.status === 201) {
-        const body = (await response.json()) as { ws_href?: unknown };
+        const body = (await readJson(response, `${base}/subscriptions`)) as { ws_href?: unknown };
         if (typeof body.ws_href !== 'string') throw new QueryApiError('subscription answer without ws_href');
         return body.ws_href;
       }
@@ -99,12 +117,16 @@ export class QueryApiClient {
     return Number.isInteger(limit) && limit > 0 ? limit : undefined;
   }
 
-  get headers(): Record<string, string> {
-    return this.entry.auth ? { authorization: `Bearer ${this.entry.auth.token}` } : {};
+  /**
+   * The bearer token goes only to the origin it was configured for: a `ws_href` or `Link: next` the
+   * registry hands out may point anywhere, and must not receive it.
+   */
+  headersFor(url: string): Record<string, string> {
+    return this.entry.auth && sameOrigin(url, this.endpoint) ? { authorization: `Bearer ${this.entry.auth.token}` } : {};
   }
 
   private async json<T>(url: string): Promise<T> {
-    return (await (await this.fetch(url)).json()) as T;
+    return (await readJson(await this.fetch(url), url)) as T;
   }
 
   private async fetch(url: string, init: { method?: string; body?: string; allowStatus?: boolean } = {}): Promise<Response> {
@@ -113,13 +135,19 @@ export class QueryApiClient {
       response = await fetch(url, {
         method: init.method ?? 'GET',
         body: init.body,
-        headers: { ...this.headers, ...(init.body ? { 'content-type': 'application/json' } : {}) },
+        headers: { ...this.headersFor(url), ...(init.body ? { 'content-type': 'application/json' } : {}) },
         signal: AbortSignal.timeout(this.entry.timeout_ms),
       });
     } catch (err) {
-      throw new QueryApiError(`${url}: ${(err as Error).message}`);
+      // The kind of failure only: what a registry URL answered is shown to viewers and probes.
+      const cause = (err as { cause?: { code?: unknown } }).cause?.code;
+      const kind = (err as Error).name === 'TimeoutError' ? `no answer within ${this.entry.timeout_ms} ms` : `unreachable${typeof cause === 'string' ? ` (${cause})` : ''}`;
+      throw new QueryApiError(`${shownUrl(url)}: ${kind}`);
     }
-    if (!response.ok && !init.allowStatus) throw new QueryApiError(`${url} answered ${response.status}`, response.status);
+    if (!response.ok && !init.allowStatus) {
+      await response.body?.cancel();
+      throw new QueryApiError(`${shownUrl(url)} answered HTTP ${response.status}`, response.status);
+    }
     return response;
   }
 }

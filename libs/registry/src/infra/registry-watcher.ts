@@ -128,7 +128,7 @@ export class RegistryWatcher {
     this.abort.signal.addEventListener('abort', endSession, { once: true });
     const ended = new Promise<void>((resolve) => session.signal.addEventListener('abort', () => resolve(), { once: true }));
     const streams = NMOS_TYPES.map((type, i) =>
-      hrefs[i] ? this.websocketStream(type, hrefs[i]!, client.headers, markSynced) : this.pollStream(client, base, type, markSynced, session.signal),
+      hrefs[i] ? this.websocketStream(type, hrefs[i]!, client.headersFor(hrefs[i]!), markSynced) : this.pollStream(client, base, type, markSynced, session.signal),
     );
     try {
       await Promise.race([...streams, ended]);
