@@ -53,9 +53,11 @@ describe('stateless replicas on one database', () => {
       'AuthTables1764201600100',
       'EventsOutbox1764201600400',
       'LeaseTable1764201600000',
+      'LoginAttempts1764201600700',
       'MergedView1764201600300',
       'RegistryConfig1764201600200',
       'RegistryPolledTypes1764201600600',
+      'RegistryUrlCredentials1764201600800',
       'Routing1764201600500',
     ]);
     expect(migrations.every((m) => m.n === '1')).toBe(true);
