@@ -183,6 +183,28 @@ describe('the registry module against the simulated facility', () => {
     facility.registries[0].setWebsocketsSilent(false);
   });
 
+  it('resyncs a registry whose content did not change without writing a row or publishing an event', async () => {
+    const snapshot = async () => ({
+      copies: await pg.query<{ k: string; x: string }>("SELECT type || '/' || id AS k, xmin::text AS x FROM nmos_resource_copies WHERE registry = 'R0' ORDER BY 1", [], 'app'),
+      merged: await pg.query<{ k: string; x: string }>("SELECT type || '/' || id AS k, xmin::text AS x FROM nmos_resources ORDER BY 1", [], 'app'),
+      events: (await pg.query<{ n: string }>("SELECT count(*) AS n FROM events WHERE type LIKE 'nmos.resource.%'", [], 'app'))[0].n,
+    });
+    const sessions = async () => Number((await pg.query<{ n: string }>("SELECT count(*) AS n FROM events WHERE topic = 'registry/R0'", [], 'app'))[0].n);
+    // Settled: every copy written and its effective row recomputed.
+    await eventually(async () => expect((await statusOf('R0'))?.state).toBe('connected'), 10_000);
+    const before = await snapshot();
+    expect(before.copies.length).toBeGreaterThan(10);
+    const statesBefore = await sessions();
+
+    // The websockets go quiet: the watchdog ends the session, and the next one takes a full snapshot.
+    facility.registries[0].setWebsocketsSilent(true);
+    await eventually(async () => expect(await sessions()).toBeGreaterThanOrEqual(statesBefore + 2), 15_000);
+    facility.registries[0].setWebsocketsSilent(false);
+    await eventually(async () => expect((await statusOf('R0'))?.state).toBe('connected'), 15_000);
+
+    expect(await snapshot()).toEqual(before);
+  });
+
   it('applies a configuration change within 5 s: a disabled registry’s own resources go, and come back when enabled', async () => {
     const onlyInR0 = facility.nodes.filter((n) => n.options.registries.every((r) => r.options.index === 0)).map((n) => n.id);
     expect(onlyInR0.length).toBeGreaterThan(0);

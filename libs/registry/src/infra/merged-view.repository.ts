@@ -17,15 +17,22 @@ export class MergedViewRepository {
     await sql.query('SELECT pg_advisory_xact_lock($1)', [MERGED_VIEW_LOCK]);
   }
 
-  /** A registry reports these resources (fresh: no longer stale). */
+  /**
+   * A registry reports these resources (fresh: no longer stale). Answers the copies that changed: a
+   * copy reported again with its version and not stale is not written at all, so a resync of unchanged
+   * content (every reconnect) costs no write and no event. `last_seen` is when a copy last changed or
+   * came back.
+   */
   async upsertCopies(sql: Sql, registry: string, resources: ReportedResource[]): Promise<ResourceKey[]> {
     const valid = resources.filter((r) => versionNanos(r.version) !== undefined);
     if (valid.length === 0) return [];
-    await sql.execute(
+    return sql.query<ResourceKey & Record<string, unknown>>(
       `INSERT INTO nmos_resource_copies AS c (type, id, registry, version, version_ns, data)
        SELECT t, i, $1, v, n::numeric, d FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[]) AS u(t, i, v, n, d)
        ON CONFLICT (type, id, registry) DO UPDATE SET
-         version = EXCLUDED.version, version_ns = EXCLUDED.version_ns, data = EXCLUDED.data, last_seen = now(), stale_since = NULL`,
+         version = EXCLUDED.version, version_ns = EXCLUDED.version_ns, data = EXCLUDED.data, last_seen = now(), stale_since = NULL
+       WHERE c.version IS DISTINCT FROM EXCLUDED.version OR c.stale_since IS NOT NULL
+       RETURNING c.type, c.id`,
       [
         registry,
         valid.map((r) => r.type),
@@ -35,7 +42,6 @@ export class MergedViewRepository {
         valid.map((r) => JSON.stringify(r.data)),
       ],
     );
-    return valid.map(({ type, id }) => ({ type, id }));
   }
 
   async removeCopies(sql: Sql, registry: string, keys: ResourceKey[]): Promise<ResourceKey[]> {
