@@ -137,6 +137,7 @@ const EnvSchema = z.object({
   SALVO_DEVICE_CONCURRENCY: integer(8, 1, 256),
   SCHEDULE_MISSED_WINDOW: duration(60),
   ACTIVE_CHECK_INTERVAL: duration(30),
+  ACTIVE_CHECK_RATE: integer(100, 1, 100_000),
 });
 
 /** Every variable the product reads, for the README and `--help`. */
@@ -241,6 +242,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       salvoDeviceConcurrency: e.SALVO_DEVICE_CONCURRENCY,
       scheduleMissedWindowSeconds: e.SCHEDULE_MISSED_WINDOW,
       activeCheckIntervalSeconds: e.ACTIVE_CHECK_INTERVAL,
+      activeCheckRate: e.ACTIVE_CHECK_RATE,
     },
   });
 }

@@ -43,6 +43,8 @@ export interface RoutingSettings {
   scheduleMissedWindowSeconds: number;
   /** Every receiver's /active is read this often, to notice changes the registry did not report; 0: never. */
   activeCheckIntervalSeconds: number;
+  /** At most this many /active reads per second by the check: its cost is bounded whatever the plant's size. */
+  activeCheckRate: number;
 }
 
 export interface EventsSettings {

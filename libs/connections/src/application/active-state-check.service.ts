@@ -17,7 +17,8 @@ export const ACTIVE_CHECK_LEASE = 'receiver-active-check';
 const CONCURRENCY = 16;
 
 /**
- * A safety net under the registry: every ACTIVE_CHECK_INTERVAL the lease holder reads each receiver's
+ * A safety net under the registry: every ACTIVE_CHECK_INTERVAL (or, in a plant too big to read at
+ * ACTIVE_CHECK_RATE within it, as often as that rate allows) the lease holder reads each receiver's
  * /active and, where the device shows another sender (or enable) than the live state, records what the
  * device does (`source: device`) with its event. A change made elsewhere that the registry never
  * reported (a device that does not update its IS-04 subscription, a registry that is down) is so
@@ -27,6 +28,7 @@ const CONCURRENCY = 16;
 export class ActiveStateCheck implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ActiveStateCheck.name);
   private readonly intervalMs: number;
+  private readonly readEveryMs: number;
   private readonly loop: LeaseLoop;
 
   constructor(
@@ -40,6 +42,7 @@ export class ActiveStateCheck implements OnApplicationBootstrap, OnApplicationSh
     config: AppConfig,
   ) {
     this.intervalMs = config.routing.activeCheckIntervalSeconds * 1000;
+    this.readEveryMs = 1000 / config.routing.activeCheckRate;
     this.loop = new LeaseLoop(leases, ACTIVE_CHECK_LEASE, (holding) => this.run(holding));
   }
 
@@ -68,9 +71,15 @@ export class ActiveStateCheck implements OnApplicationBootstrap, OnApplicationSh
     const readBefore = new Date();
     const current = await this.live.list();
     const targets = await this.resolver.resolve(current.map((c) => ({ receiver_id: c.receiver_id, sender_id: null })));
+    const started = performance.now();
     const changed = await mapLimit(current, CONCURRENCY, async (known, index) => {
       const target = targets[index];
       if (!holding() || target instanceof Error) return false;
+      // Paced to ACTIVE_CHECK_RATE: unpaced, 12,000 receivers every 30 s were 400 reads a second, which
+      // halved the replica's read throughput and quadrupled its change-to-visible latency.
+      const due = started + index * this.readEveryMs;
+      if (due > performance.now()) await sleep(due - performance.now());
+      if (!holding()) return false;
       let active: Record<string, unknown>;
       try {
         active = (await this.devices.getActive(target.api, known.receiver_id)).body as Record<string, unknown>;

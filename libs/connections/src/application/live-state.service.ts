@@ -93,6 +93,7 @@ export class LiveStateService implements OnModuleInit {
 
   /** In the merged view's transaction: a receiver whose subscription changed is a state event. */
   private async followRegistry(sql: Sql, changes: MergedChange[]): Promise<void> {
+    const states: ReceiverState[] = [];
     for (const change of changes) {
       if (change.type !== 'receivers' || !change.post) continue;
       const before = (change.pre?.subscription ?? null) as { sender_id?: string | null; active?: boolean } | null;
@@ -105,7 +106,9 @@ export class LiveStateService implements OnModuleInit {
         source: 'registry',
         since: versionTime(String(change.post.version)).toISOString(),
       };
-      await this.events.record(sql, receiverStateEvent(state));
+      states.push(state);
     }
+    // One statement for a snapshot's thousands of receivers, not a round trip each.
+    await this.events.recordMany(sql, states.map((state) => receiverStateEvent(state)));
   }
 }

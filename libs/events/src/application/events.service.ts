@@ -19,6 +19,11 @@ export class EventsService {
     return this.outbox.insert(sql, event);
   }
 
+  /** Many events, in this order, in the caller's transaction, in few round trips. */
+  recordMany(sql: Sql, events: NewEvent[]): Promise<void> {
+    return this.outbox.insertMany(sql, events);
+  }
+
   /** Published events after a sequence number, as on MQTT, for a subscriber that saw a gap: those its role may read. */
   async after(seq: number, limit: number, readerRole: string): Promise<PublishedEvent[]> {
     const hidden = hiddenTopicPrefixes(readerRole);

@@ -36,8 +36,9 @@ export class OutboxChangeSink implements NmosChangeSink {
   constructor(private readonly events: EventsService) {}
 
   async record(sql: Sql, changes: MergedChange[]): Promise<void> {
-    for (const change of changes) {
-      await this.events.record(sql, {
+    await this.events.recordMany(
+      sql,
+      changes.map((change) => ({
         type: `nmos.resource.${change.change}`,
         subject: { kind: change.type.slice(0, -1), id: change.id },
         topic: `nmos/${change.type}/${change.id}`,
@@ -49,7 +50,7 @@ export class OutboxChangeSink implements NmosChangeSink {
           resource: change.post ?? null,
           ...(change.pre ? { pre: change.pre } : {}),
         },
-      });
-    }
+      })),
+    );
   }
 }
