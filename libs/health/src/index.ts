@@ -1,3 +1,3 @@
 export { HealthModule } from './health.module.js';
-export { HealthContributors, type HealthContributor } from './application/health-contributors.js';
+export { HealthContributors, PROBE_QUERY_TIMEOUT_MS, type HealthContributor } from './application/health-contributors.js';
 export { ReadinessState } from './application/readiness-state.js';

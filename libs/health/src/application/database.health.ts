@@ -1,7 +1,8 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import { withTimeout } from '#common';
 import { DatabaseService, LeaseService } from '#database';
-import { HealthContributors } from './health-contributors.js';
+import { HealthContributors, PROBE_QUERY_TIMEOUT_MS } from './health-contributors.js';
 
 /**
  * The database's part of readiness. The primary must take writes (down → 503); a replica that is down
@@ -31,7 +32,9 @@ export class DatabaseHealth implements OnModuleInit {
     return check.up(details);
   }
 
+  /** Bounded like every probe query; unknown holders do not make a replica unready. */
   private async leaseHolders() {
-    return this.indicators.check('leases').up({ instance: this.leases.instanceId, holders: await this.leases.holders() });
+    const holders = await withTimeout(this.leases.holders(), PROBE_QUERY_TIMEOUT_MS).catch(() => null);
+    return this.indicators.check('leases').up({ instance: this.leases.instanceId, holders });
   }
 }

@@ -8,6 +8,9 @@ import type { HealthIndicatorResult } from '@nestjs/terminus';
  */
 export type HealthContributor = () => Promise<HealthIndicatorResult>;
 
+/** Every query a contributor makes is bounded by this: a probe must answer whatever the database does. */
+export const PROBE_QUERY_TIMEOUT_MS = 2_000;
+
 /** Where modules add their part of readiness (the database now; MQTT and registries later). */
 @Injectable()
 export class HealthContributors {

@@ -1,17 +1,16 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { ExpiringCache, withTimeout } from '#common';
-import { HealthContributors } from '#health';
+import { HealthContributors, PROBE_QUERY_TIMEOUT_MS } from '#health';
 import { RegistryStatusService, type RegistryHealthState } from './registry-status.service.js';
 
 /** Probes from every orchestrator of every replica share one read a second. */
 const CACHE_MS = 1_000;
-const READ_TIMEOUT_MS = 2_000;
 
 /**
  * A registry that is down degrades the service but never makes it unready: the API serves what it knows.
  * The probe reads only each registry's state (bounded by the number of registries, not the plant's
- * size), at most once a second per replica, and gives up after READ_TIMEOUT_MS.
+ * size), at most once a second per replica, and gives up after PROBE_QUERY_TIMEOUT_MS.
  */
 @Injectable()
 export class RegistryHealth implements OnModuleInit {
@@ -27,7 +26,7 @@ export class RegistryHealth implements OnModuleInit {
     this.contributors.register('registries', async () => {
       const check = this.indicators.check('registries');
       try {
-        const registries = await this.cache.getOrLoad('states', () => withTimeout(this.status.connectionStates(), READ_TIMEOUT_MS));
+        const registries = await this.cache.getOrLoad('states', () => withTimeout(this.status.connectionStates(), PROBE_QUERY_TIMEOUT_MS));
         const impaired = registries.filter((r) => r.state !== 'connected' && r.state !== 'disabled');
         return impaired.length > 0 ? check.degraded({ registries }) : check.up({ registries });
       } catch (err) {
