@@ -11,6 +11,9 @@ import { NMOS_CHANGE_SINK, NmosChangeFollowers, type NmosChangeSink } from './nm
  */
 @Injectable()
 export class MergedViewService {
+  /** The merged-view transaction running now, if any; the next one waits for it (see change). */
+  private queue: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly db: DatabaseService,
     private readonly repository: MergedViewRepository,
@@ -51,7 +54,20 @@ export class MergedViewService {
     return this.db.readPrimary((sql) => this.repository.registriesWithCopies(sql));
   }
 
+  /**
+   * Merged-view transactions run one at a time in this process, queued here rather than on the
+   * advisory lock: queued there, each waited holding a pool connection, and during a plant's snapshot
+   * (a stream per type and registry) they took the whole pool, so lease renewals and reads waited for
+   * a connection, leases were lost (the watchers restarted their snapshot) and reads answered 503.
+   * The advisory lock still orders them against another replica's.
+   */
   private async change(touch: (sql: Sql) => Promise<ResourceKey[]>): Promise<void> {
+    const turn = this.queue.then(() => this.transaction(touch));
+    this.queue = turn.catch(() => undefined);
+    await turn;
+  }
+
+  private async transaction(touch: (sql: Sql) => Promise<ResourceKey[]>): Promise<void> {
     await this.db.write(async (sql) => {
       await this.repository.lock(sql);
       const keys = await touch(sql);
