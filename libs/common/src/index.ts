@@ -3,7 +3,7 @@ export type { ErrorBody } from './api/error-body.js';
 export { HttpErrorFilter, toErrorResponse } from './api/http-error.filter.js';
 export { createValidationPipe } from './api/validation.pipe.js';
 export { requestIdFor } from './api/request-id.js';
-export { parseJsonBody, MAX_JSON_DEPTH } from './api/json-body.js';
+export { parseJsonBody } from './api/json-body.js';
 export { createRootLogger, PinoLoggerService, type LogLevel } from './infra/pino-logger.service.js';
 export { sleep } from './domain/sleep.js';
 export { withTimeout } from './domain/with-timeout.js';

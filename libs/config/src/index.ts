@@ -4,5 +4,4 @@ export { ConfigError } from './domain/config.error.js';
 export { loadConfig, CONFIG_VARIABLES, USERNAME, USERNAME_RULE } from './application/load-config.js';
 export { environmentWithDotenv } from './application/read-env-file.js';
 export { dataDirSecret } from './application/data-dir-secret.js';
-export { parsePostgresUrl } from './domain/parse-postgres-url.js';
 export { describeTarget, sslOptionsFor, type PostgresTarget, type HostPort, type TargetSessionAttrs } from './domain/postgres-target.js';

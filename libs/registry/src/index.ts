@@ -1,8 +1,6 @@
 export { RegistryModule, REGISTRY_MIGRATIONS } from './registry.module.js';
-export { RegistryConfigService } from './application/registry-config.service.js';
 export type { RegistryEntry, PublicRegistryEntry, RegistryAuth } from './domain/registry-entry.js';
-export { newestCommonVersion, compareApiVersions, parseApiVersion } from './domain/api-version.js';
-export { NMOS_CHANGE_SINK, NmosChangeFollowers, type NmosChangeSink, type NmosChangeFollower } from './application/nmos-change-sink.js';
+export { NmosChangeFollowers, type NmosChangeFollower } from './application/nmos-change-sink.js';
 export { NmosQueryService } from './application/nmos-query.service.js';
 export type { MergedChange, NmosType } from './domain/nmos-resource.js';
 export { REGISTRY_WATCHERS_LEASE } from './application/registry-watchers.service.js';

@@ -1,7 +1,7 @@
 import { DomainError } from '../domain/domain.error.js';
 
 /** No request of ours nests deeper than a few levels; a JSON parser recursing 170,000 deep overflows the stack. */
-export const MAX_JSON_DEPTH = 64;
+const MAX_JSON_DEPTH = 64;
 
 /**
  * Parses a request body as the API accepts it, before any handler sees it: UTF-8 only, nesting bounded
