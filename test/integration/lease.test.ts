@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AUTH_MAINTENANCE_LEASE } from '#auth';
-import { LeaseService, type PostgresServer } from '#database';
+import { DatabaseService, LeaseService, type PostgresServer } from '#database';
 import { startController, type RunningController } from '../support/controller.js';
 import { eventually } from '../support/eventually.js';
 import { createDatabase, removeDir, scratchDir, startPrimary, urlOf } from '../support/pg-cluster.js';
@@ -39,5 +39,34 @@ describe('a lease holder that loses the database', () => {
     await eventually(() => expect(leases.isHeld(AUTH_MAINTENANCE_LEASE)).toBe(true), 10_000);
     const [row] = await pg.query<{ epoch: string }>('SELECT epoch FROM leases WHERE name = $1', [AUTH_MAINTENANCE_LEASE], 'app');
     expect(Number(row.epoch)).toBe(1); // the same holder renewed: no change of holder, no new epoch
+  });
+});
+
+describe('a primary pool with every connection in use', () => {
+  let dir: string;
+  let pg: PostgresServer;
+  let controller: RunningController;
+
+  beforeAll(async () => {
+    dir = await scratchDir('pool-busy');
+    pg = await startPrimary(dir);
+    await createDatabase(pg, 'app');
+    controller = await startController({ DATABASE_URL: urlOf(pg.port, 'app', 'pool_max_conns=2&connect_timeout=1') });
+  });
+
+  afterAll(async () => {
+    await controller?.close();
+    await pg?.stop();
+    await removeDir(dir);
+  });
+
+  it('answers "busy", not "primary unreachable", while the primary is up', async () => {
+    const db = controller.app.get(DatabaseService);
+    const holding = [0, 1].map(() => db.write((sql) => sql.query('SELECT pg_sleep(3)')));
+    const refused = await db.write((sql) => sql.query('SELECT 1')).catch((err: Error) => err);
+    await Promise.all(holding);
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).message).toContain('every connection to the primary is in use');
+    expect((await db.status()).primary.up).toBe(true);
   });
 });

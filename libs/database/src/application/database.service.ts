@@ -194,6 +194,9 @@ export class DatabaseService implements OnApplicationShutdown {
     try {
       return await this.primaryPool.connect();
     } catch (err) {
+      // A full pool times out as an unreachable server does; only the latter is a reason to look for
+      // another primary (and to say so).
+      if (this.primaryPool.exhausted) throw new DatabaseUnavailableError('every connection to the primary is in use', err);
       this.noteFailure(err);
       throw new DatabaseUnavailableError('primary unreachable', err);
     }

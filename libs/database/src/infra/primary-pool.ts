@@ -40,6 +40,11 @@ export class PrimaryPool {
     }
   }
 
+  /** Every connection is checked out and the pool may open no more: a wait for one is not an outage. */
+  get exhausted(): boolean {
+    return this.pool.totalCount >= (this.pool.options.max ?? 10) && this.pool.idleCount === 0;
+  }
+
   recycle(): void {
     this.generation += 1;
     // Evict the idle ones now too: one checkout each takes them off the idle list, and `connect` discards
