@@ -29,15 +29,14 @@ export async function createControllerApp(config: AppConfig, logger: Pino, optio
     // A hop count as a function (the adapter's types take no number): believe the nearest N proxies.
     trustProxy: typeof config.trustProxy === 'number' ? trustNearest(config.trustProxy) : config.trustProxy,
     genReqId: requestIdFor,
-    // Handlers must validate their own input; refuse prototype-pollution payloads outright.
-    onProtoPoisoning: 'error',
-    onConstructorPoisoning: 'error',
+    // (Prototype-polluting keys are refused by parseJsonBody, our only body parser: Fastify's
+    // onProtoPoisoning options would apply to its own JSON parser, which is replaced below.)
     // Errors Fastify raises before routing (a bad URL, a path parameter over its length) in our shape.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const status = error.statusCode ?? 400;
       void reply
         .status(status)
-        .headers({ 'x-request-id': request.id, ...SECURITY_HEADERS, 'content-security-policy': API_CSP })
+        .headers({ 'x-request-id': request.id, ...ERROR_HEADERS })
         .send({ statusCode: status, error: codeOf(status), message: error.message, request_id: request.id });
     },
     // Errors of the HTTP parser itself (431 headers too large, malformed requests), where no request exists yet.
@@ -105,6 +104,8 @@ export async function createControllerApp(config: AppConfig, logger: Pino, optio
 const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' };
 /** JSON answers load nothing and are framed by nobody. */
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+/** Answers written outside Fastify's hooks (errors before routing, or of the HTTP parser) carry these. */
+const ERROR_HEADERS = { ...SECURITY_HEADERS, 'content-security-policy': API_CSP, 'cache-control': 'no-store' };
 /** The API docs page (Swagger UI) loads its own scripts and styles, and images inlined as data URLs. */
 const DOCS_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'";
 
@@ -123,11 +124,9 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
   const requestId = randomUUID();
   const message = status === 431 ? 'The request headers are too large' : status === 408 ? 'The request took too long to arrive' : 'The request is not valid HTTP';
   const body = JSON.stringify({ statusCode: status, error: codeOf(status), message, request_id: requestId });
-  if (socket.writable)
-    socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `X-Request-Id: ${requestId}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
-    );
+  const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': requestId, ...ERROR_HEADERS, connection: 'close' };
+  const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+  if (socket.writable) socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head.join('')}\r\n${body}`);
   socket.destroy(err);
 }
 

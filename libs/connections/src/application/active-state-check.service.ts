@@ -76,7 +76,7 @@ export class ActiveStateCheck implements OnApplicationBootstrap, OnApplicationSh
       const target = targets[index];
       if (!holding() || target instanceof Error) return false;
       // Paced to ACTIVE_CHECK_RATE: unpaced, 12,000 receivers every 30 s were 400 reads a second, which
-      // halved the replica's read throughput and quadrupled its change-to-visible latency.
+      // halved the replica's list throughput and made a change take about 5× longer to show (bench:scale).
       const due = started + index * this.readEveryMs;
       if (due > performance.now()) await sleep(due - performance.now());
       if (!holding()) return false;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, parseInput } from '#common';
 import { DatabaseService } from '#database';
-import { eventActor, overrideOwnership, type Actor, type Owner } from '../domain/actor.js';
+import { eventActor, overrideOwnership, ownerOf, type Actor } from '../domain/actor.js';
 import { NamedSalvoRequest, SalvoRequest } from '../domain/requests.js';
 import { SalvoRepository, type NamedSalvo } from '../infra/salvo.repository.js';
 import { RoutingRecorder } from './routing-recorder.js';
@@ -60,13 +60,11 @@ export class NamedSalvos {
 
   /** Firing another's saved salvo is an override too (the same reason also passes policies and locks). */
   async fire(actor: Actor, name: string, overrideReason?: string): Promise<SalvoResult> {
-    const saved = await this.get(name);
-    overrideOwnership(actor, ownerOf(saved), salvoSubject(name), overrideReason);
-    return this.salvoService.fire(actor, toRequest(saved), overrideReason, name);
+    return this.salvoService.fire(actor, await this.fireable(actor, name, overrideReason), overrideReason, name);
   }
 
-  /** A saved salvo, checked as fire() checks it, for a schedule that will fire it later. */
-  async forSchedule(actor: Actor, name: string, overrideReason?: string): Promise<SalvoRequest> {
+  /** What firing a saved salvo fires, now or later (a schedule), once the actor may fire it. */
+  async fireable(actor: Actor, name: string, overrideReason?: string): Promise<SalvoRequest> {
     const saved = await this.get(name);
     overrideOwnership(actor, ownerOf(saved), salvoSubject(name), overrideReason);
     return toRequest(saved);
@@ -75,12 +73,6 @@ export class NamedSalvos {
 
 function salvoSubject(name: string) {
   return { what: `Saved salvo ${name}`, code: 'salvo_owned' };
-}
-
-/** Who saved it (rows saved before owners were kept have none, and stay open to every operator). */
-export function ownerOf(record: { created_by: unknown } | undefined): Owner | undefined {
-  const owner = record?.created_by as Partial<Owner> | null | undefined;
-  return owner && typeof owner.kind === 'string' && typeof owner.id === 'string' ? { kind: owner.kind, id: owner.id, name: String(owner.name ?? owner.id) } : undefined;
 }
 
 /** The fireable part of a saved salvo. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, parseInput } from '#common';
 import { AppConfig } from '#config';
 import { DatabaseService } from '#database';
-import { eventActor, overrideOwnership, type Actor } from '../domain/actor.js';
+import { eventActor, overrideOwnership, ownerOf, type Actor } from '../domain/actor.js';
 import { fireAtDate, ScheduleListQuery, ScheduleRequest } from '../domain/requests.js';
 import { deviceError } from '../domain/device-errors.js';
 import { ConnectionStateRepository, type DeviceSchedule } from '../infra/connection-state.repository.js';
@@ -11,7 +11,7 @@ import { SalvoRepository, type ControllerSchedule } from '../infra/salvo.reposit
 import { RoutingGuard } from './routing-guard.js';
 import { RoutingRecorder } from './routing-recorder.js';
 import { TargetResolver } from './target-resolver.js';
-import { NamedSalvos, ownerOf } from './named-salvos.service.js';
+import { NamedSalvos } from './named-salvos.service.js';
 
 /** Controller-side schedules (fire a salvo later) and the scheduled activations held by devices. */
 @Injectable()
@@ -38,7 +38,7 @@ export class SchedulesService {
     if (fireAt.getTime() < Date.now() - this.config.routing.scheduleMissedWindowSeconds * 1000)
       throw new DomainError('invalid', 'invalid_schedule', 'fire_at: is in the past', { fields: [{ field: 'fire_at', message: 'is in the past' }] });
     const salvo = request.salvo
-      ? await this.named.forSchedule(actor, request.salvo, overrideReason)
+      ? await this.named.fireable(actor, request.salvo, overrideReason)
       : { connections: request.connections!, on_failure: request.on_failure, ...(request.synchronised ? { synchronised: true } : {}) };
     const verdicts = await this.guard.check(actor, await this.resolver.resolveAll(salvo.connections));
     for (const verdict of verdicts) if (!verdict.allowed) throw verdict.error;

@@ -28,6 +28,12 @@ export interface Owner {
   name: string;
 }
 
+/** Who owns a stored record (`created_by`); rows kept before owners were recorded have none, and stay open to every operator. */
+export function ownerOf(record: { created_by: unknown } | undefined): Owner | undefined {
+  const owner = record?.created_by as Partial<Owner> | null | undefined;
+  return owner && typeof owner.kind === 'string' && typeof owner.id === 'string' ? { kind: owner.kind, id: owner.id, name: String(owner.name ?? owner.id) } : undefined;
+}
+
 /**
  * The rule for everything someone owns (receiver locks, saved salvos, schedules): the owner acts
  * freely; anyone else only as an admin giving X-Override-Reason, which the caller then audits. Returns

@@ -20,8 +20,8 @@ export class EventsService {
   }
 
   /** Many events, in this order, in the caller's transaction, in few round trips. */
-  recordMany(sql: Sql, events: NewEvent[]): Promise<void> {
-    return this.outbox.insertMany(sql, events);
+  async recordMany(sql: Sql, events: NewEvent[]): Promise<void> {
+    await this.outbox.insertMany(sql, events);
   }
 
   /** Published events after a sequence number, as on MQTT, for a subscriber that saw a gap: those its role may read. */

@@ -14,34 +14,19 @@ const INSERT_CHUNK = 2_000;
 
 @Injectable()
 export class OutboxRepository {
+  /** One event; its id. */
   async insert(sql: Sql, event: NewEvent): Promise<string> {
-    const id = randomUUID();
-    // One round trip: the row, and the NOTIFY that wakes the relay when this transaction commits
-    // (PostgreSQL folds identical notifications of one transaction into one).
-    await sql.query(
-      `WITH inserted AS (
-         INSERT INTO events (id, type, subject_kind, subject_id, topic, retained, payload, actor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING 1
-       )
-       SELECT pg_notify('${OUTBOX_CHANNEL}', '') FROM inserted`,
-      [
-        id,
-        event.type,
-        event.subject.kind,
-        event.subject.id,
-        event.topic,
-        event.retained,
-        JSON.stringify(event.payload),
-        event.actor ? JSON.stringify(event.actor) : null,
-      ],
-    );
-    return id;
+    return (await this.insertMany(sql, [event]))[0];
   }
 
   /**
-   * Many events in one statement per chunk, in order, with one NOTIFY: a registry snapshot records one
-   * event per resource, and a round trip each (50,000 of them) was most of a plant's sync time.
+   * Events in one statement per chunk, in order, each statement with the NOTIFY that wakes the relay
+   * when this transaction commits (PostgreSQL folds identical notifications of one transaction into
+   * one). A registry snapshot records one event per resource: a round trip each (50,000 of them) was
+   * most of a plant's sync time. Answers the events' ids.
    */
-  async insertMany(sql: Sql, events: NewEvent[]): Promise<void> {
+  async insertMany(sql: Sql, events: NewEvent[]): Promise<string[]> {
+    const ids = events.map(() => randomUUID());
     for (let start = 0; start < events.length; start += INSERT_CHUNK) {
       const chunk = events.slice(start, start + INSERT_CHUNK);
       await sql.query(
@@ -55,7 +40,7 @@ export class OutboxRepository {
          )
          SELECT pg_notify('${OUTBOX_CHANNEL}', '') WHERE EXISTS (SELECT 1 FROM inserted)`,
         [
-          chunk.map(() => randomUUID()),
+          ids.slice(start, start + INSERT_CHUNK),
           chunk.map((e) => e.type),
           chunk.map((e) => e.subject.kind),
           chunk.map((e) => e.subject.id),
@@ -66,6 +51,7 @@ export class OutboxRepository {
         ],
       );
     }
+    return ids;
   }
 
   /**

@@ -57,9 +57,10 @@ export class MergedViewService {
   /**
    * Merged-view transactions run one at a time in this process, queued here rather than on the
    * advisory lock: queued there, each waited holding a pool connection, and during a plant's snapshot
-   * (a stream per type and registry) they took the whole pool, so lease renewals and reads waited for
-   * a connection, leases were lost (the watchers restarted their snapshot) and reads answered 503.
-   * The advisory lock still orders them against another replica's.
+   * (a stream per type and registry) they filled the pool, so lease renewals and reads waited for a
+   * connection. At 200,000 resources the snapshot then restarted every 10–20 s (as a lost lease makes
+   * it do) and never finished; queued here, it finishes in one session (bench:scale). The advisory
+   * lock still orders them against another replica's.
    */
   private async change(touch: (sql: Sql) => Promise<ResourceKey[]>): Promise<void> {
     const turn = this.queue.then(() => this.transaction(touch));
