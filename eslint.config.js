@@ -3,7 +3,9 @@
  * parser: formatting is prettier's job, types tsc's):
  * - no lib imports an app;
  * - api/ (controllers, DTOs) imports no infra/ (repositories, clients): it answers domain types;
- * - modules import only modules before them in the order below, and only through their barrels.
+ * - modules import only modules before them in the order below, and only through their barrels;
+ * - the testing façade reaches the controller only through its HTTP API, as an automation client:
+ *   it imports no lib and no other app.
  */
 import tsParser from '@typescript-eslint/parser';
 
@@ -30,4 +32,18 @@ export default [
       { files: [`libs/${name}/src/api/**/*.ts`], rules: { 'no-restricted-imports': ['error', { patterns: [noApps, noDeepImports, order, noInfra] }] } },
     ];
   }),
+  {
+    files: ['apps/testing-facade/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^#', message: 'The testing façade uses the controller only through its public API: no lib.' },
+            { regex: '(^|/)(libs|controller|simulator|demo)/', message: 'The testing façade uses the controller only through its public API.' },
+          ],
+        },
+      ],
+    },
+  },
 ];

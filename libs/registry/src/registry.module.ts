@@ -8,19 +8,22 @@ import { NMOS_CHANGE_SINK, NmosChangeFollowers, OutboxChangeSink } from './appli
 import { NmosQueryService } from './application/nmos-query.service.js';
 import { RegistryStatePublisher } from './application/registry-state-publisher.js';
 import { RegistryConfigService } from './application/registry-config.service.js';
+import { RegistryDiscoveryService } from './application/registry-discovery.service.js';
 import { RegistryStatusService } from './application/registry-status.service.js';
 import { RegistryWatchersService } from './application/registry-watchers.service.js';
 import { RegistryHealth } from './application/registry.health.js';
 import { MergedViewRepository } from './infra/merged-view.repository.js';
 import { NmosReadRepository } from './infra/nmos-read.repository.js';
 import { RegistryConfigRepository } from './infra/registry-config.repository.js';
+import { RegistryDiscoveryRepository } from './infra/registry-discovery.repository.js';
 import { RegistryStateRepository } from './infra/registry-state.repository.js';
 import { RegistryConfig1764201600200 } from './migrations/1764201600200-registry-config.js';
 import { RegistryPolledTypes1764201600600 } from './migrations/1764201600600-registry-polled-types.js';
 import { RegistryUrlCredentials1764201600800 } from './migrations/1764201600800-registry-url-credentials.js';
+import { RegistryDiscovery1764201600900 } from './migrations/1764201600900-registry-discovery.js';
 import { MergedView1764201600300 } from './migrations/1764201600300-merged-view.js';
 
-export const REGISTRY_MIGRATIONS = [RegistryConfig1764201600200, MergedView1764201600300, RegistryPolledTypes1764201600600, RegistryUrlCredentials1764201600800];
+export const REGISTRY_MIGRATIONS = [RegistryConfig1764201600200, MergedView1764201600300, RegistryPolledTypes1764201600600, RegistryUrlCredentials1764201600800, RegistryDiscovery1764201600900];
 
 /**
  * The IS-04 registries the facility is discovered through: their configuration, the watchers (run by
@@ -33,6 +36,8 @@ export const REGISTRY_MIGRATIONS = [RegistryConfig1764201600200, MergedView17642
     RegistryStatePublisher,
     RegistryConfigRepository,
     RegistryConfigService,
+    RegistryDiscoveryRepository,
+    RegistryDiscoveryService,
     MergedViewRepository,
     MergedViewService,
     NmosReadRepository,

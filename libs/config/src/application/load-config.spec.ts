@@ -146,6 +146,30 @@ describe('loadConfig', () => {
     expect(problemsOf({ DATABASE_URL: url, JWT_SECRET: SECRET }).join('\n')).toContain(message);
   });
 
+  it('reads registry discovery by DNS-SD: off by default; unicast needs its domain; resolvers are addresses with optional ports', () => {
+    expect(loadConfig({}).registry.dnsSd).toEqual({ mode: 'off', domain: undefined, servers: [], intervalMs: 30_000 });
+    expect(
+      loadConfig({
+        REGISTRY_DNS_SD: 'both',
+        REGISTRY_DNS_SD_DOMAIN: 'facility.example.com.',
+        REGISTRY_DNS_SD_SERVERS: '192.0.2.53, 192.0.2.54:5353, [2001:db8::53]:53, 2001:db8::54',
+        REGISTRY_DNS_SD_INTERVAL_MS: '5000',
+      }).registry.dnsSd,
+    ).toEqual({ mode: 'both', domain: 'facility.example.com', servers: ['192.0.2.53', '192.0.2.54:5353', '[2001:db8::53]:53', '2001:db8::54'], intervalMs: 5000 });
+    expect(loadConfig({ REGISTRY_DNS_SD: 'mdns' }).registry.dnsSd.mode).toBe('mdns');
+  });
+
+  it.each([
+    [{ REGISTRY_DNS_SD: 'multicast' }, 'REGISTRY_DNS_SD: must be off, unicast, mdns or both'],
+    [{ REGISTRY_DNS_SD: 'unicast' }, 'REGISTRY_DNS_SD_DOMAIN: required with REGISTRY_DNS_SD=unicast or both'],
+    [{ REGISTRY_DNS_SD: 'unicast', REGISTRY_DNS_SD_DOMAIN: 'bad domain' }, 'REGISTRY_DNS_SD_DOMAIN: "bad domain" is not a domain name'],
+    [{ REGISTRY_DNS_SD_SERVERS: 'dns.example.com' }, 'REGISTRY_DNS_SD_SERVERS: "dns.example.com" must be an IP address with an optional port'],
+    [{ REGISTRY_DNS_SD_SERVERS: '192.0.2.1:70000' }, 'REGISTRY_DNS_SD_SERVERS: "192.0.2.1:70000" must be an IP address'],
+    [{ REGISTRY_DNS_SD_INTERVAL_MS: '10' }, 'REGISTRY_DNS_SD_INTERVAL_MS: must be a whole number from 500'],
+  ])('refuses DNS-SD settings %j', (env, message) => {
+    expect(problemsOf(env).join('\n')).toContain(message);
+  });
+
   it('requires JWT_SECRET with an external database, so every replica signs alike', () => {
     expect(problemsOf({ DATABASE_URL: EXTERNAL.DATABASE_URL })).toContain('JWT_SECRET: required with an external database (every replica must share it)');
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isIP } from 'node:net';
-import { AppConfig, type DatabaseSettings, type TrustProxy } from '../domain/app-config.js';
+import { AppConfig, type DatabaseSettings, type DnsSdSettings, type TrustProxy } from '../domain/app-config.js';
 import { ConfigError } from '../domain/config.error.js';
 import { parsePostgresUrl } from '../domain/parse-postgres-url.js';
 import type { PostgresTarget } from '../domain/postgres-target.js';
@@ -119,6 +119,13 @@ const EnvSchema = z.object({
   REGISTRY_STALE_GRACE: integer(60, 1, 86_400),
   REGISTRY_WATCHDOG_SECONDS: integer(15, 1, 3_600),
   REGISTRY_POLL_INTERVAL_MS: integer(2_000, 100, 600_000),
+  REGISTRY_DNS_SD: z
+    .enum(['off', 'unicast', 'mdns', 'both'], { message: 'must be off, unicast, mdns or both' })
+    .optional()
+    .transform((v) => v ?? 'off'),
+  REGISTRY_DNS_SD_DOMAIN: optionalText,
+  REGISTRY_DNS_SD_SERVERS: optionalText,
+  REGISTRY_DNS_SD_INTERVAL_MS: integer(30_000, 500, 3_600_000),
   MQTT_BROKER_URL: optionalText,
   MQTT_USERNAME: optionalText,
   MQTT_PASSWORD: optionalText,
@@ -196,6 +203,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   }
   if (e.MQTT_TOPIC_PREFIX !== undefined && !/^[^#+\s]+[^/#+\s]$/.test(e.MQTT_TOPIC_PREFIX))
     problems.push('MQTT_TOPIC_PREFIX: must be a topic without wildcards, spaces or a trailing /');
+  const dnsSd = parseDnsSd(e, problems);
   if (Boolean(e.MQTT_CERT_FILE) !== Boolean(e.MQTT_KEY_FILE)) problems.push('MQTT_CERT_FILE/MQTT_KEY_FILE: set both or neither');
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -223,7 +231,12 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       windowSeconds: e.LOGIN_WINDOW_SECONDS,
       userBackoffSeconds: e.LOGIN_USER_BACKOFF_SECONDS,
     },
-    registry: { staleGraceSeconds: e.REGISTRY_STALE_GRACE, watchdogSeconds: e.REGISTRY_WATCHDOG_SECONDS, pollIntervalMs: e.REGISTRY_POLL_INTERVAL_MS },
+    registry: {
+      staleGraceSeconds: e.REGISTRY_STALE_GRACE,
+      watchdogSeconds: e.REGISTRY_WATCHDOG_SECONDS,
+      pollIntervalMs: e.REGISTRY_POLL_INTERVAL_MS,
+      dnsSd,
+    },
     events: {
       brokerUrls: brokerUrls && brokerUrls.length > 0 ? brokerUrls : undefined,
       username: e.MQTT_USERNAME,
@@ -250,6 +263,34 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
 /** Shared with the users API so the first admin obeys the same rule as every other user. */
 export const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 export const USERNAME_RULE = '1-64 characters: letters, digits, . _ @ -, starting with a letter or digit';
+
+/**
+ * Registry discovery by DNS-SD (IS-04, BCP-002): unicast needs the search domain; resolvers are
+ * `address[:port]` (default: the system's); mDNS browses `.local`.
+ */
+function parseDnsSd(e: z.infer<typeof EnvSchema>, problems: string[]): DnsSdSettings {
+  const mode = e.REGISTRY_DNS_SD;
+  const unicast = mode === 'unicast' || mode === 'both';
+  const domain = e.REGISTRY_DNS_SD_DOMAIN?.replace(/\.+$/, '');
+  if (unicast && !domain) problems.push('REGISTRY_DNS_SD_DOMAIN: required with REGISTRY_DNS_SD=unicast or both (the unicast DNS-SD search domain, e.g. facility.example.com)');
+  if (domain && !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(domain))
+    problems.push(`REGISTRY_DNS_SD_DOMAIN: "${domain}" is not a domain name`);
+  const servers = (e.REGISTRY_DNS_SD_SERVERS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const server of servers)
+    if (!isResolverAddress(server)) problems.push(`REGISTRY_DNS_SD_SERVERS: "${server}" must be an IP address with an optional port (1.2.3.4:53, [::1]:53)`);
+  return { mode, domain: unicast ? domain : undefined, servers, intervalMs: e.REGISTRY_DNS_SD_INTERVAL_MS };
+}
+
+/** What node:dns `setServers` takes: an address, `v4:port` or `[v6]:port`. */
+function isResolverAddress(text: string): boolean {
+  if (isIP(text) !== 0) return true;
+  const match = /^(?:\[([^\]]+)\]|([\d.]+)):(\d{1,5})$/.exec(text);
+  if (!match || Number(match[3]) < 1 || Number(match[3]) > 65535) return false;
+  return match[1] !== undefined ? isIP(match[1]) === 6 : isIP(match[2]) === 4;
+}
 
 function parseCors(value: string | undefined, problems: string[]): string[] | '*' | false {
   if (!value) return false;

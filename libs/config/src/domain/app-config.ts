@@ -25,9 +25,20 @@ export interface AppConfigValues {
   shutdownDrainSeconds: number;
   leaseTtlSeconds: number;
   login: { maxFailuresPerUser: number; maxFailuresPerAddress: number; windowSeconds: number; userBackoffSeconds: number };
-  registry: { staleGraceSeconds: number; watchdogSeconds: number; pollIntervalMs: number };
+  registry: { staleGraceSeconds: number; watchdogSeconds: number; pollIntervalMs: number; dnsSd: DnsSdSettings };
   events: EventsSettings;
   routing: RoutingSettings;
+}
+
+/** Where Query APIs are discovered besides the configured registries (`REGISTRY_DNS_SD*`). */
+export interface DnsSdSettings {
+  mode: 'off' | 'unicast' | 'mdns' | 'both';
+  /** Unicast DNS-SD search domain: `_nmos-query._tcp.<domain>` is browsed. */
+  domain?: string;
+  /** Resolvers for unicast DNS-SD (`address[:port]`); empty: the system's. */
+  servers: string[];
+  /** How often the browse is repeated (DNS-SD has no push over unicast; adverts come and go). */
+  intervalMs: number;
 }
 
 export interface RoutingSettings {

@@ -45,9 +45,12 @@ export class NmosController {
   @Get('registry/status')
   @ApiOperation({
     summary:
-      'Per registry: state (connected, syncing, degraded, down, disabled), endpoint in use, API version, resources per type, last event, last error, sync progress',
+      'Per registry: state (connected, syncing, degraded, down, disabled), endpoint in use, API version, resources per type, last event, last error, sync progress; `source` configured or dns-sd',
   })
-  @ApiOkResponse({ description: 'one entry per configured registry' })
+  @ApiOkResponse({
+    description:
+      'one entry per configured registry, then, with REGISTRY_DNS_SD on, `dns-sd`: the Query APIs found by DNS-SD as one logical registry, with `discovery` (every service found, the URL used or why it is ignored)',
+  })
   registryStatus(): Promise<RegistryStatus[]> {
     return this.status.list();
   }

@@ -1,11 +1,16 @@
 import { Injectable } from '@nestjs/common';
+import { AppConfig } from '#config';
 import { DatabaseService, type Sql } from '#database';
+import { DISCOVERED_REGISTRY_NAME, type DiscoveredQueryApi } from '../domain/dns-sd.js';
 import { NMOS_TYPES } from '../domain/nmos-resource.js';
 import { RegistryConfigRepository } from '../infra/registry-config.repository.js';
+import { RegistryDiscoveryRepository } from '../infra/registry-discovery.repository.js';
 import { RegistryStateRepository, type RegistryConnectionState } from '../infra/registry-state.repository.js';
 
 export interface RegistryStatus {
   name: string;
+  /** `configured` (the registry configuration) or `dns-sd` (the Query APIs found by DNS-SD, one logical registry). */
+  source: 'configured' | 'dns-sd';
   enabled: boolean;
   state: RegistryConnectionState;
   endpoint: string | null;
@@ -19,6 +24,8 @@ export interface RegistryStatus {
   updates: 'websocket' | 'polling' | 'partly polling' | null;
   polled_types: string[];
   state_since: string | null;
+  /** Only for `dns-sd`: every service the last browse found, with the URL used or why it is ignored. */
+  discovery?: { browsed_at: string | null; found: DiscoveredQueryApi[]; last_error: string | null };
 }
 
 export interface RegistryHealthState {
@@ -35,6 +42,8 @@ export class RegistryStatusService {
     private readonly db: DatabaseService,
     private readonly config: RegistryConfigRepository,
     private readonly states: RegistryStateRepository,
+    private readonly discovery: RegistryDiscoveryRepository,
+    private readonly settings: AppConfig,
   ) {}
 
   /**
@@ -43,11 +52,11 @@ export class RegistryStatusService {
    */
   connectionStates(): Promise<RegistryHealthState[]> {
     return this.db.read(async (sql) =>
-      (await this.configuredWithState(sql)).map(({ name, state, row }) => ({
+      (await this.configuredWithState(sql)).map(({ name, state, row, lastError }) => ({
         name,
         state,
         endpoint: row?.endpoint ?? null,
-        last_error: row?.last_error ?? null,
+        last_error: lastError ?? row?.last_error ?? null,
       })),
     );
   }
@@ -57,12 +66,13 @@ export class RegistryStatusService {
       // One connection runs one statement at a time.
       const registries = await this.configuredWithState(sql);
       const counts = await this.states.counts(sql);
-      return registries.map(({ name, enabled, state, row }) => {
+      return registries.map(({ name, source, enabled, state, row, lastError, discovery }) => {
         const mine = counts.filter((c) => c.registry === name);
         const synced = row?.synced_types ?? [];
         const polled = row?.polled_types ?? [];
         return {
           name,
+          source,
           enabled,
           state,
           endpoint: row?.endpoint ?? null,
@@ -70,24 +80,53 @@ export class RegistryStatusService {
           resources: Object.fromEntries(NMOS_TYPES.map((t) => [t, mine.find((c) => c.type === t)?.count ?? 0])),
           stale_resources: mine.reduce((n, c) => n + c.stale, 0),
           last_event_at: row?.last_event_at?.toISOString() ?? null,
-          last_error: row?.last_error ?? null,
+          last_error: lastError ?? row?.last_error ?? null,
           sync: { synced_types: synced, complete: synced.length === NMOS_TYPES.length },
           updates: !row?.endpoint ? null : polled.length === 0 ? 'websocket' : polled.length === NMOS_TYPES.length ? 'polling' : 'partly polling',
           polled_types: polled,
           state_since: row?.changed_at.toISOString() ?? null,
+          ...(discovery ? { discovery } : {}),
         };
       });
     });
   }
 
-  /** Every configured registry with its saved state row, and the state shown (a disabled one is `disabled`). */
+  /**
+   * Every configured registry with its saved state row and the state shown (a disabled one is
+   * `disabled`), then, when DNS-SD discovery is on, the registry it found: `down` with the reason while
+   * nothing usable is advertised.
+   */
   private async configuredWithState(sql: Sql) {
     const entries = await this.config.list(sql);
     const rows = await this.states.list(sql);
-    return entries.map((entry) => {
+    const registries = entries.map((entry) => {
       const row = rows.find((r) => r.name === entry.name);
       const state: RegistryConnectionState = entry.enabled ? (row?.state ?? 'connecting') : 'disabled';
-      return { name: entry.name, enabled: entry.enabled, state, row };
+      return { name: entry.name, source: 'configured' as const, enabled: entry.enabled, state, row, lastError: undefined, discovery: undefined };
     });
+    if (this.settings.registry.dnsSd.mode === 'off') return registries;
+    const found = await this.discovery.load(sql);
+    const usable = found?.found.some((api) => api.url !== null) ?? false;
+    const row = usable ? rows.find((r) => r.name === DISCOVERED_REGISTRY_NAME) : undefined;
+    const nothing = `no usable Query API advertised by DNS-SD (${this.where()})${found?.last_error ? `: ${found.last_error}` : ''}`;
+    return [
+      ...registries,
+      {
+        name: DISCOVERED_REGISTRY_NAME,
+        source: 'dns-sd' as const,
+        enabled: true,
+        state: (usable ? (row?.state ?? 'connecting') : 'down') as RegistryConnectionState,
+        row,
+        lastError: usable ? undefined : nothing,
+        discovery: { browsed_at: found?.browsed_at.toISOString() ?? null, found: found?.found ?? [], last_error: found?.last_error ?? null },
+      },
+    ];
+  }
+
+  private where(): string {
+    const { mode, domain } = this.settings.registry.dnsSd;
+    return [mode !== 'mdns' && domain ? `_nmos-query._tcp.${domain}` : null, mode === 'mdns' || mode === 'both' ? '_nmos-query._tcp.local' : null]
+      .filter(Boolean)
+      .join(', ');
   }
 }

@@ -2,10 +2,12 @@ import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationB
 import { isDeepStrictEqual } from 'node:util';
 import { AppConfig } from '#config';
 import { LeaseService } from '#database';
+import { DISCOVERED_REGISTRY_NAME } from '../domain/dns-sd.js';
 import type { RegistryEntry } from '../domain/registry-entry.js';
 import { RegistryWatcher, type WatcherHooks, type WatcherTiming } from '../infra/registry-watcher.js';
 import { MergedViewService } from './merged-view.service.js';
 import { RegistryConfigService } from './registry-config.service.js';
+import { RegistryDiscoveryService } from './registry-discovery.service.js';
 import { RegistryStatePublisher, type SavedState } from './registry-state-publisher.js';
 
 export const REGISTRY_WATCHERS_LEASE = 'registry-watchers';
@@ -15,8 +17,9 @@ const PRUNE_INTERVAL_MS = 1_000;
 
 /**
  * Singleton work: the replica holding the `registry-watchers` lease runs one watcher per enabled
- * registry, follows configuration changes (a revision polled every second), and prunes copies whose
- * grace period has ended. Losing the lease stops everything at once.
+ * registry (the configured ones, and the one DNS-SD found when discovery is on), follows configuration
+ * changes (a revision polled every second) and discovery's, and prunes copies whose grace period has
+ * ended. Losing the lease stops everything at once.
  */
 @Injectable()
 export class RegistryWatchersService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -24,12 +27,14 @@ export class RegistryWatchersService implements OnApplicationBootstrap, BeforeAp
   private readonly watchers = new Map<string, RegistryWatcher>();
   private timers: NodeJS.Timeout[] = [];
   private revision = -1;
+  private discoveryRevision = -1;
   private reconciling = false;
   private readonly timing: WatcherTiming;
 
   constructor(
     private readonly leases: LeaseService,
     private readonly config: RegistryConfigService,
+    private readonly discovery: RegistryDiscoveryService,
     private readonly view: MergedViewService,
     private readonly stateLog: RegistryStatePublisher,
     private readonly settings: AppConfig,
@@ -54,7 +59,9 @@ export class RegistryWatchersService implements OnApplicationBootstrap, BeforeAp
   private begin(): void {
     this.logger.log('watching registries on this replica');
     this.revision = -1;
+    this.discoveryRevision = -1;
     this.stateLog.reset();
+    this.discovery.start(() => void this.reconcile());
     this.timers = [
       setInterval(() => void this.reconcile(), CONFIG_POLL_MS),
       setInterval(() => void this.view.pruneStale(this.settings.registry.staleGraceSeconds).catch(() => undefined), PRUNE_INTERVAL_MS),
@@ -65,6 +72,7 @@ export class RegistryWatchersService implements OnApplicationBootstrap, BeforeAp
   private async end(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    await this.discovery.stop();
     this.stateLog.stop();
     const stopping = [...this.watchers.values()];
     this.watchers.clear();
@@ -77,8 +85,10 @@ export class RegistryWatchersService implements OnApplicationBootstrap, BeforeAp
     this.reconciling = true;
     try {
       const revision = await this.config.revision();
-      if (revision === this.revision) return;
-      const entries = await this.config.entriesWithCredentials();
+      const discoveryRevision = this.discovery.revision;
+      if (revision === this.revision && discoveryRevision === this.discoveryRevision) return;
+      const discovered = this.discovery.entry();
+      const entries = [...(await this.config.entriesWithCredentials()), ...(discovered ? [discovered] : [])];
       const enabled = new Map(entries.filter((e) => e.enabled).map((e) => [e.name, e]));
       for (const [name, watcher] of this.watchers) {
         const wanted = enabled.get(name);
@@ -87,13 +97,16 @@ export class RegistryWatchersService implements OnApplicationBootstrap, BeforeAp
         await watcher.stop();
       }
       // Resources of registries no longer watched go: removed from the configuration or disabled.
-      for (const name of await this.view.registriesWithCopies()) if (!enabled.has(name)) await this.view.removeRegistry(name);
+      // The DNS-SD registry's wait for discovery's first answer on this replica (a lease just taken over).
+      for (const name of await this.view.registriesWithCopies())
+        if (!enabled.has(name) && (name !== DISCOVERED_REGISTRY_NAME || this.discovery.settled)) await this.view.removeRegistry(name);
       for (const entry of entries) {
         if (!entry.enabled) void this.saveState(entry.name, { state: 'disabled' });
         else if (!this.watchers.has(entry.name)) this.watch(entry);
       }
       await this.stateLog.keepOnly(entries.map((e) => e.name));
       this.revision = revision;
+      this.discoveryRevision = discoveryRevision;
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'could not apply the registry configuration; retrying');
     } finally {

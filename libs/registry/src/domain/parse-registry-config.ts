@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DomainError, zodProblems, type FieldProblem } from '#common';
+import { DISCOVERED_REGISTRY_NAME } from './dns-sd.js';
 import { DEFAULT_TIMEOUT_MS, type RegistryEntry } from './registry-entry.js';
 
 const httpUrl = z
@@ -70,7 +71,9 @@ export function parseRegistryConfig(body: unknown): SubmittedEntry[] {
   const seen = new Map<string, number>();
   entries.forEach((entry, index) => {
     const key = entry.name.toLowerCase();
-    if (seen.has(key)) problems.push({ field: `${entryLabel(index, entry)}.name`, message: `duplicates entry [${seen.get(key)}]: names must be unique` });
+    if (key === DISCOVERED_REGISTRY_NAME)
+      problems.push({ field: `${entryLabel(index, entry)}.name`, message: `"${DISCOVERED_REGISTRY_NAME}" is the name of the registry found by DNS-SD: choose another` });
+    else if (seen.has(key)) problems.push({ field: `${entryLabel(index, entry)}.name`, message: `duplicates entry [${seen.get(key)}]: names must be unique` });
     else seen.set(key, index);
   });
   if (problems.length > 0) throw invalid(problems);
