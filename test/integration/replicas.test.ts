@@ -56,6 +56,7 @@ describe('stateless replicas on one database', () => {
       'LoginAttempts1764201600700',
       'MergedView1764201600300',
       'RegistryConfig1764201600200',
+      'RegistryDiscovery1764201600900',
       'RegistryPolledTypes1764201600600',
       'RegistryUrlCredentials1764201600800',
       'Routing1764201600500',
