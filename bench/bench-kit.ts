@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 
 /** Starts `node <script>` and resolves once its stdout contains `ready`; rejects if it exits first. */
 export function startProcess(script: string, args: string[], env: Record<string, string>, ready: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [resolve(script), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS && script.includes('controller') ? process.env.BENCH_NODE_FLAGS.split(' ') : []), resolve(script), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   // BENCH_LOGS=1 shows what the processes log (warnings and errors at the benches' LOG_LEVEL).
   if (process.env.BENCH_LOGS) child.stdout!.pipe(process.stderr);
   return new Promise((done, fail) => {

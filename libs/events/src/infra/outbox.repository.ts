@@ -29,25 +29,31 @@ export class OutboxRepository {
     const ids = events.map(() => randomUUID());
     for (let start = 0; start < events.length; start += INSERT_CHUNK) {
       const chunk = events.slice(start, start + INSERT_CHUNK);
+      // One JSON document per chunk: parsed once by PostgreSQL, payloads kept as jsonb (no text array to
+      // escape and parse element by element).
       await sql.query(
         `WITH inserted AS (
            INSERT INTO events (id, type, subject_kind, subject_id, topic, retained, payload, actor)
-           SELECT i, t, sk, si, tp, r, p, a
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::jsonb[], $8::jsonb[])
+           SELECT u.i, u.t, u.sk, u.si, u.tp, u.r, u.p, u.a
+           FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (i uuid, t text, sk text, si text, tp text, r boolean, p jsonb, a jsonb))
              WITH ORDINALITY AS u(i, t, sk, si, tp, r, p, a, n)
-           ORDER BY n
+           ORDER BY u.n
            RETURNING 1
          )
          SELECT pg_notify('${OUTBOX_CHANNEL}', '') WHERE EXISTS (SELECT 1 FROM inserted)`,
         [
-          ids.slice(start, start + INSERT_CHUNK),
-          chunk.map((e) => e.type),
-          chunk.map((e) => e.subject.kind),
-          chunk.map((e) => e.subject.id),
-          chunk.map((e) => e.topic),
-          chunk.map((e) => e.retained),
-          chunk.map((e) => JSON.stringify(e.payload)),
-          chunk.map((e) => (e.actor ? JSON.stringify(e.actor) : null)),
+          JSON.stringify(
+            chunk.map((e, index) => ({
+              i: ids[start + index],
+              t: e.type,
+              sk: e.subject.kind,
+              si: e.subject.id,
+              tp: e.topic,
+              r: e.retained,
+              p: e.payload,
+              a: e.actor ?? null,
+            })),
+          ),
         ],
       );
     }

@@ -26,21 +26,17 @@ export class MergedViewRepository {
   async upsertCopies(sql: Sql, registry: string, resources: ReportedResource[]): Promise<ResourceKey[]> {
     const valid = resources.filter((r) => versionNanos(r.version) !== undefined);
     if (valid.length === 0) return [];
+    // One JSON document for the whole batch: PostgreSQL parses it once, and the resources' data come out
+    // of it as jsonb without a text round (an array of JSON texts costs an escape per element here and
+    // a parse per element there: most of a snapshot's write time, measured).
     return sql.query<ResourceKey & Record<string, unknown>>(
       `INSERT INTO nmos_resource_copies AS c (type, id, registry, version, version_ns, data)
-       SELECT t, i, $1, v, n::numeric, d FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[]) AS u(t, i, v, n, d)
+       SELECT u.t, u.i, $1, u.v, u.n::numeric, u.d FROM jsonb_to_recordset($2::jsonb) AS u(t text, i text, v text, n text, d jsonb)
        ON CONFLICT (type, id, registry) DO UPDATE SET
          version = EXCLUDED.version, version_ns = EXCLUDED.version_ns, data = EXCLUDED.data, last_seen = now(), stale_since = NULL
        WHERE c.version IS DISTINCT FROM EXCLUDED.version OR c.stale_since IS NOT NULL
        RETURNING c.type, c.id`,
-      [
-        registry,
-        valid.map((r) => r.type),
-        valid.map((r) => r.id),
-        valid.map((r) => r.version),
-        valid.map((r) => versionNanos(r.version)!),
-        valid.map((r) => JSON.stringify(r.data)),
-      ],
+      [registry, JSON.stringify(valid.map((r) => ({ t: r.type, i: r.id, v: r.version, n: versionNanos(r.version)!, d: r.data })))],
     );
   }
 

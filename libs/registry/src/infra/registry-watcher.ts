@@ -9,6 +9,12 @@ import type { ResourceKey } from './merged-view.repository.js';
 import { QueryApiClient } from './query-api.client.js';
 import type { RegistryConnectionState } from './registry-state.repository.js';
 
+/**
+ * Grains waiting to be applied beyond which a websocket stops being read until they are: the snapshot
+ * comes unpaced (max_update_rate_ms 0) and this bounds what it can pile up in memory meanwhile.
+ */
+const INBOX_HIGH_WATER = 5_000;
+
 /** What a watcher does with what it learns (the supervisor writes it to the merged view and the state table). */
 export interface WatcherHooks {
   apply(reported: ReportedResource[], removed: ResourceKey[]): Promise<void>;
@@ -209,11 +215,17 @@ export class RegistryWatcher {
       // merged-view transaction: a registry that caps grains per message (nmos-cpp: 100) would
       // otherwise cost one transaction per hundred resources during a snapshot.
       let inbox: GrainItem[][] = [];
+      let inboxItems = 0;
       let scheduled = false;
       const applyInbox = async () => {
         scheduled = false;
         const messages = inbox;
         inbox = [];
+        inboxItems = 0;
+        if (socket.isPaused) {
+          socket.resume();
+          lastHeard = Date.now();
+        }
         const batch = new ChangeBatch(type);
         for (const items of messages) {
           if (syncing && items.some((item) => !isSyncItem(item))) {
@@ -239,10 +251,14 @@ export class RegistryWatcher {
       socket.on('message', (raw) => {
         lastHeard = Date.now();
         try {
-          inbox.push(grainItems(raw.toString()));
+          const items = grainItems(raw.toString());
+          inbox.push(items);
+          inboxItems += items.length;
         } catch (err) {
           return fail(err as Error);
         }
+        // Backpressure: a registry that sends its snapshot unpaced waits in its TCP window, not in our memory.
+        if (inboxItems >= INBOX_HIGH_WATER && !socket.isPaused) socket.pause();
         if (!scheduled) {
           scheduled = true;
           enqueue(applyInbox);
