@@ -3,6 +3,7 @@ import type { PostgresServer } from '#database';
 import { Facility } from '../../apps/simulator/src/index.js';
 import { TEST_ADMIN, TEST_JWT_SECRET } from '../support/controller.js';
 import { ControllerProcess } from '../support/controller-process.js';
+import { metricValue } from '../support/metrics.js';
 import { eventually } from '../support/eventually.js';
 import { freePort } from '../support/free-port.js';
 import { createDatabase, removeDir, scratchDir, startPrimary, urlOf } from '../support/pg-cluster.js';
@@ -57,6 +58,10 @@ describe('the event relay across replicas', () => {
     const holder = (await relayOf(a)).holder;
     const [victim, survivor] = holder === (await relayOf(a)).instance ? [a, b] : [b, a];
 
+    const survivorMetrics = async () => (await survivor.api.get('/metrics')).body as string;
+    expect(metricValue(await survivorMetrics(), 'nmos_control_lease_held', { lease: 'event-relay' })).toBe(0);
+    expect(metricValue((await victim.api.get('/metrics')).body as string, 'nmos_control_lease_held', { lease: 'event-relay' })).toBe(1);
+
     // A burst of changes, and the relaying replica dies in the middle of it.
     const added: string[] = [];
     for (let i = 0; i < 40; i++) added.push(facility.nodes[i % 4].addSender().id);
@@ -72,6 +77,11 @@ describe('the event relay across replicas', () => {
       );
       for (const id of added) expect(published).toContain(id);
     }, 30_000);
+    // The takeover in the survivor's series: it holds the relay now, took it once, and published the rest.
+    const after = await survivorMetrics();
+    expect(metricValue(after, 'nmos_control_lease_held', { lease: 'event-relay' })).toBe(1);
+    expect(metricValue(after, 'nmos_control_lease_acquired_total', { lease: 'event-relay' })).toBe(1);
+    expect(metricValue(after, 'nmos_control_events_published_total')).toBeGreaterThan(0);
     // Every event the database holds was published, in sequence order, without a gap.
     const stored = (await survivorAdmin.get('/api/events?after=0&limit=1000')).body as Array<{ seq: number; id: string }>;
     const events = broker.received.filter((m) => typeof m.payload.seq === 'number');

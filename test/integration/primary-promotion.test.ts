@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { PostgresServer } from '#database';
 import { startController, TEST_ADMIN, type RunningController } from '../support/controller.js';
 import { eventually } from '../support/eventually.js';
+import { metricValue } from '../support/metrics.js';
 import { createDatabase, removeDir, scratchDir, startPrimary, startReplica, urlOf } from '../support/pg-cluster.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { WriteLoop } from '../support/write-loop.js';
@@ -72,7 +73,17 @@ describe('a standby is promoted while the API takes writes', () => {
     controller = await startController({ DATABASE_URL: url });
     const detail = await controller.api.get('/api/health/detail');
     expect(detail.body.details.database.primary.name).toBe(`127.0.0.1:${primary.port}/app`);
+    const before = (await controller.api.get('/metrics')).body as string;
+    expect(metricValue(before, 'nmos_control_db_primary_moves_total')).toBe(0);
+    expect(metricValue(before, 'nmos_control_db_primary_up')).toBe(1);
     await failOverDuringWrites(() => undefined, 'multihost');
+    // An SRE sees the failover in the series: one move followed, the primary reachable again.
+    await eventually(async () => {
+      const after = (await controller!.api.get('/metrics')).body as string;
+      expect(metricValue(after, 'nmos_control_db_primary_moves_total')).toBe(1);
+      expect(metricValue(after, 'nmos_control_db_primary_up')).toBe(1);
+      expect(metricValue(after, 'nmos_control_http_request_duration_seconds_count', { method: 'POST', route: '/api/users', status: '201' })).toBeGreaterThan(10);
+    });
     // The readiness probe's answer is cached for a second: it names the new primary once that has passed.
     await eventually(async () => {
       const after = await controller!.api.get('/api/health/detail');

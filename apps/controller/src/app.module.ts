@@ -7,6 +7,7 @@ import { CONNECTIONS_MIGRATIONS, ConnectionsModule } from '#connections';
 import { DATABASE_MIGRATIONS, DatabaseModule } from '#database';
 import { EVENTS_MIGRATIONS, EventsModule } from '#events';
 import { HealthModule } from '#health';
+import { MetricsModule } from '#metrics';
 import { REGISTRY_MIGRATIONS, RegistryModule } from '#registry';
 
 /** The controller: composes the subsystem modules, nothing more. */
@@ -17,6 +18,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        MetricsModule,
         DatabaseModule.forRoot([...DATABASE_MIGRATIONS, ...AUTH_MIGRATIONS, ...REGISTRY_MIGRATIONS, ...EVENTS_MIGRATIONS, ...CONNECTIONS_MIGRATIONS]),
         AuthModule,
         HealthModule,

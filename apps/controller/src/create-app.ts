@@ -8,6 +8,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { parseJsonBody, PinoLoggerService, requestIdFor } from '#common';
 import type { AppConfig } from '#config';
+import { MetricsService } from '#metrics';
 import { AppModule } from './app.module.js';
 
 /**
@@ -52,6 +53,13 @@ export async function createControllerApp(config: AppConfig, logger: Pino, optio
   );
   const fastify = app.getHttpAdapter().getInstance();
   const httpLogger = logger.child({ context: 'http' });
+  // RED per route: the route's template (`/api/nmos/:type/:id`), never the raw URL, so ids add no series.
+  const httpDuration = app.get(MetricsService).histogram({
+    name: 'nmos_control_http_request_duration_seconds',
+    help: 'HTTP requests by method, route template and status: count (rate), errors (status), duration',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  });
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     void reply.header('x-request-id', request.id);
     // PostgreSQL cannot store a NUL character: refuse one anywhere in the URL (path, query keys and values).
@@ -75,6 +83,10 @@ export async function createControllerApp(config: AppConfig, logger: Pino, optio
     void reply.header('content-security-policy', html ? DOCS_CSP : API_CSP);
   });
   fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+    httpDuration.observe(
+      { method: request.method, route: request.routeOptions?.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
     const entry = { request_id: request.id, method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 };
     // Probes arrive every few seconds from every orchestrator: keep them out of the info log.
     if (request.url.startsWith('/api/health')) httpLogger.debug(entry, 'request');

@@ -1,6 +1,7 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { AppConfig } from '#config';
 import { DatabaseService } from './application/database.service.js';
+import { DatabaseMetrics } from './application/database.metrics.js';
 import { LeaseService } from './application/lease.service.js';
 import type { MigrationClass } from './infra/migration-runner.js';
 import { LeaseTable1764201600000 } from './migrations/1764201600000-lease-table.js';
@@ -18,7 +19,7 @@ export class DatabaseModule {
   static forRoot(migrations: MigrationClass[]): DynamicModule {
     return {
       module: DatabaseModule,
-      providers: [{ provide: DatabaseService, inject: [AppConfig], useFactory: (config: AppConfig) => DatabaseService.open(config, migrations) }, LeaseService],
+      providers: [{ provide: DatabaseService, inject: [AppConfig], useFactory: (config: AppConfig) => DatabaseService.open(config, migrations) }, LeaseService, DatabaseMetrics],
       exports: [DatabaseService, LeaseService],
     };
   }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { EventsController } from './api/events.controller.js';
 import { BrokerLink } from './application/broker-link.service.js';
+import { EventsMetrics } from './application/events.metrics.js';
 import { EventsHealth } from './application/events.health.js';
 import { EventsService } from './application/events.service.js';
 import { OutboxRelay } from './application/outbox-relay.service.js';
@@ -12,7 +13,7 @@ export const EVENTS_MIGRATIONS = [EventsOutbox1764201600400];
 /** The transactional outbox, its relay to MQTT (lease holder), the broker connection and the catch-up API. */
 @Module({
   controllers: [EventsController],
-  providers: [OutboxRepository, BrokerLink, EventsService, OutboxRelay, EventsHealth],
+  providers: [OutboxRepository, BrokerLink, EventsService, OutboxRelay, EventsHealth, EventsMetrics],
   exports: [EventsService],
 })
 export class EventsModule {}

@@ -12,6 +12,7 @@ import { RegistryDiscoveryService } from './application/registry-discovery.servi
 import { RegistryStatusService } from './application/registry-status.service.js';
 import { RegistryWatchersService } from './application/registry-watchers.service.js';
 import { RegistryHealth } from './application/registry.health.js';
+import { RegistryMetrics } from './application/registry.metrics.js';
 import { MergedViewRepository } from './infra/merged-view.repository.js';
 import { NmosReadRepository } from './infra/nmos-read.repository.js';
 import { RegistryConfigRepository } from './infra/registry-config.repository.js';
@@ -46,6 +47,7 @@ export const REGISTRY_MIGRATIONS = [RegistryConfig1764201600200, MergedView17642
     RegistryStatusService,
     RegistryWatchersService,
     RegistryHealth,
+    RegistryMetrics,
     NmosChangeFollowers,
     // Effective changes go to the events outbox in the transaction that made them.
     { provide: NMOS_CHANGE_SINK, useClass: OutboxChangeSink },

@@ -126,6 +126,7 @@ describe('loadConfig', () => {
     ['ADMIN_USERNAME', 'root', 'ADMIN_USERNAME/ADMIN_PASSWORD: set both or neither'],
     ['DATABASE_READ_REPLICA_URL', 'postgres://u:p@h/db', 'DATABASE_READ_REPLICA_URL: needs DATABASE_URL'],
     ['JWT_SECRET', 'short', 'JWT_SECRET: must be at least 32 characters'],
+    ['METRICS_TOKEN', 'short', 'METRICS_TOKEN: must be at least 16 characters'],
     ['JWT_SECRET_PREVIOUS', 'y'.repeat(32), 'JWT_SECRET_PREVIOUS: needs JWT_SECRET'],
   ])('refuses %s=%s', (name, value, message) => {
     expect(problemsOf({ [name]: value }).join('\n')).toContain(message);

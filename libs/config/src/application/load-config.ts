@@ -110,6 +110,7 @@ const EnvSchema = z.object({
     ctx.addIssue({ code: 'custom', message: 'must be status or full' });
     return z.NEVER;
   }),
+  METRICS_TOKEN: optionalText,
   SHUTDOWN_DRAIN_SECONDS: integer(5, 0, 300),
   LEASE_TTL_SECONDS: integer(6, 2, 300),
   LOGIN_MAX_FAILURES_PER_USER: integer(5, 1, 10_000),
@@ -190,6 +191,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   if (e.JWT_SECRET_PREVIOUS && e.JWT_SECRET_PREVIOUS.length < MIN_SECRET_LENGTH)
     problems.push(`JWT_SECRET_PREVIOUS: must be at least ${MIN_SECRET_LENGTH} characters`);
   if (e.JWT_SECRET_PREVIOUS && !e.JWT_SECRET) problems.push('JWT_SECRET_PREVIOUS: needs JWT_SECRET (the new secret) as well');
+  if (e.METRICS_TOKEN && e.METRICS_TOKEN.length < 16) problems.push('METRICS_TOKEN: must be at least 16 characters');
   if (Boolean(e.ADMIN_USERNAME) !== Boolean(e.ADMIN_PASSWORD)) problems.push('ADMIN_USERNAME/ADMIN_PASSWORD: set both or neither');
   if (e.ADMIN_USERNAME && !USERNAME.test(e.ADMIN_USERNAME)) problems.push(`ADMIN_USERNAME: ${USERNAME_RULE}`);
   if (e.ADMIN_PASSWORD && e.ADMIN_PASSWORD.length < 8) problems.push('ADMIN_PASSWORD: must be at least 8 characters');
@@ -223,6 +225,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     trustProxy: e.TRUST_PROXY,
     healthDetail: e.HEALTH_DETAIL,
+    metricsToken: e.METRICS_TOKEN,
     shutdownDrainSeconds: e.SHUTDOWN_DRAIN_SECONDS,
     leaseTtlSeconds: e.LEASE_TTL_SECONDS,
     login: {

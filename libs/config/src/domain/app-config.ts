@@ -22,6 +22,8 @@ export interface AppConfigValues {
   trustProxy: TrustProxy;
   /** What the unauthenticated readiness probe shows: each component's status, or everything. */
   healthDetail: 'status' | 'full';
+  /** When set, `/metrics` asks for this bearer token; unset, Prometheus scrapes it without one. */
+  metricsToken?: string;
   shutdownDrainSeconds: number;
   leaseTtlSeconds: number;
   login: { maxFailuresPerUser: number; maxFailuresPerAddress: number; windowSeconds: number; userBackoffSeconds: number };

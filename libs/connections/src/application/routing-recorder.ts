@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { formatTai, INSTANCE_ID, sleep, taiToDate } from '#common';
 import { DatabaseService, DatabaseUnavailableError, type Sql } from '#database';
 import { EventsService } from '#events';
+import { MetricsService, type Counter, type Histogram } from '#metrics';
 import { eventActor, type Actor } from '../domain/actor.js';
 import { activationInstant, type Activation } from '../domain/activation.js';
 import type { ConnectionPlan } from '../domain/connection-plan.js';
@@ -30,6 +31,9 @@ const PERSIST_FOR_MS = 10_000;
  */
 @Injectable()
 export class RoutingRecorder {
+  private readonly outcomes: Counter<'action' | 'outcome'>;
+  private readonly durations: Histogram<'action'>;
+  private readonly deviceErrors: Counter<'code'>;
   private readonly logger = new Logger(RoutingRecorder.name);
 
   constructor(
@@ -37,7 +41,25 @@ export class RoutingRecorder {
     private readonly state: ConnectionStateRepository,
     private readonly audit: AuditRepository,
     private readonly events: EventsService,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    this.outcomes = metrics.counter({
+      name: 'nmos_control_routing_total',
+      help: 'Routing actions recorded (take, disconnect, salvo items, rollbacks, schedules, locks, policies) by action and outcome',
+      labelNames: ['action', 'outcome'],
+    });
+    this.durations = metrics.histogram({
+      name: 'nmos_control_routing_duration_seconds',
+      help: 'Duration of routing actions, device round trips and verification included, by action',
+      labelNames: ['action'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    });
+    this.deviceErrors = metrics.counter({
+      name: 'nmos_control_routing_errors_total',
+      help: 'Failed or refused routing actions by error code (device_timeout, device_rejected, locked, ...)',
+      labelNames: ['code'],
+    });
+  }
 
   /** With the take's claim, released in the same transaction. Answers the device schedules it recorded. */
   async record(change: RoutingChange, claim?: ReceiverClaim): Promise<DeviceSchedule[]> {
@@ -80,7 +102,18 @@ export class RoutingRecorder {
       );
     }
     await this.audit.insert(sql, audits, INSTANCE_ID);
+    this.count(audits);
     return schedules;
+  }
+
+  /** Series of what is recorded (counted as it is written, in the recording transaction). */
+  private count(audits: AuditEntry[]): void {
+    for (const entry of audits) {
+      this.outcomes.inc({ action: entry.action, outcome: entry.outcome });
+      if (entry.duration_ms !== undefined) this.durations.observe({ action: entry.action }, entry.duration_ms / 1000);
+      const code = (entry.error as { error?: unknown } | undefined)?.error;
+      if (typeof code === 'string') this.deviceErrors.inc({ code });
+    }
   }
 
   /** Runs `work` in a transaction, retrying through a failover for up to PERSIST_FOR_MS. */

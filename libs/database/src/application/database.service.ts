@@ -142,6 +142,20 @@ export class DatabaseService implements OnApplicationShutdown {
     return this.readPrimary(work);
   }
 
+  /** Connections of every pool (the primary's, then each replica's), for metrics: no query. */
+  poolStats(): Array<{ pool: string; total: number; idle: number; waiting: number }> {
+    const primary = this.primaryPool.pool;
+    return [
+      { pool: 'primary', total: primary.totalCount, idle: primary.idleCount, waiting: primary.waitingCount },
+      ...this.replicas.poolStats().map((r) => ({ pool: `replica ${r.name}`, total: r.total, idle: r.idle, waiting: r.waiting })),
+    ];
+  }
+
+  /** Times this replica found the primary on another host (failovers it followed). */
+  get primaryMoves(): number {
+    return this.locator.moves;
+  }
+
   /** For readiness: can this replica of the app write right now? Cached briefly so probes stay cheap. */
   async status(): Promise<DatabaseStatus> {
     const now = Date.now();

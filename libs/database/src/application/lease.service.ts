@@ -1,6 +1,7 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '#config';
 import { INSTANCE_ID, withTimeout } from '#common';
+import { MetricsService, type Counter } from '#metrics';
 import { DatabaseService } from './database.service.js';
 
 export interface LeaseListener {
@@ -46,16 +47,28 @@ export class LeaseService implements BeforeApplicationShutdown {
   private readonly leases = new Map<string, Lease>();
   private readonly ttlMs: number;
   private stopped = false;
+  private readonly acquisitions: Counter<'lease'>;
 
   constructor(
     private readonly db: DatabaseService,
     config: AppConfig,
+    metrics: MetricsService,
   ) {
     this.ttlMs = config.leaseTtlSeconds * 1000;
+    this.acquisitions = metrics.counter({
+      name: 'nmos_control_lease_acquired_total',
+      help: 'Leases this replica took: at start, or over from a replica that died (a takeover)',
+      labelNames: ['lease'],
+    });
   }
 
   get instanceId(): string {
     return INSTANCE_ID;
+  }
+
+  /** The leases this replica competes for. */
+  names(): string[] {
+    return [...this.leases.keys()];
   }
 
   /** Competes for `name` from now on; the listener hears when this replica gains or loses it. */
@@ -152,6 +165,7 @@ export class LeaseService implements BeforeApplicationShutdown {
         lease.held = true;
         lease.epoch = Number(rows[0].epoch);
         this.logger.log({ lease: lease.name, epoch: lease.epoch, holder: INSTANCE_ID }, 'lease acquired');
+        this.acquisitions.inc({ lease: lease.name });
         await lease.listener.acquired?.(lease.epoch);
       }
     } catch (err) {

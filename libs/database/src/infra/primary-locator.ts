@@ -11,6 +11,8 @@ import pg from 'pg';
 export class PrimaryLocator {
   private readonly logger = new Logger(PrimaryLocator.name);
   private index = 0;
+  /** Times the primary was found on another host (failovers seen by this replica). */
+  moves = 0;
   private probing?: Promise<boolean>;
 
   constructor(
@@ -42,6 +44,7 @@ export class PrimaryLocator {
     if (chosen !== this.index) {
       this.logger.warn({ from: this.current(), to: this.target.hosts[chosen] }, 'primary moved to another host');
       this.index = chosen;
+      this.moves++;
     }
     return true;
   }

@@ -85,6 +85,11 @@ export class ReplicaSet {
     }));
   }
 
+  /** Each replica pool's connections, for metrics. */
+  poolStats(): Array<{ name: string; total: number; idle: number; waiting: number }> {
+    return this.replicas.map((r) => ({ name: r.name, total: r.pool.totalCount, idle: r.pool.idleCount, waiting: r.pool.waitingCount }));
+  }
+
   async end(): Promise<void> {
     clearInterval(this.timer);
     await Promise.all(this.replicas.map((r) => r.pool.end().catch(() => undefined)));

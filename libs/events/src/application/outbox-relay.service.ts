@@ -2,6 +2,7 @@ import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationB
 import { sleep } from '#common';
 import { AppConfig } from '#config';
 import { DatabaseService, LeaseService } from '#database';
+import { MetricsService, type Counter } from '#metrics';
 import { toPublished, type StoredEvent } from '../domain/event.js';
 import { OUTBOX_CHANNEL, OutboxRepository } from '../infra/outbox.repository.js';
 import { BrokerLink } from './broker-link.service.js';
@@ -22,6 +23,8 @@ const PRUNE_INTERVAL_MAX_MS = 60_000;
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly published: Counter;
+  private readonly republished: Counter;
   private readonly logger = new Logger(OutboxRelay.name);
   private running?: Promise<void>;
   private abort?: AbortController;
@@ -37,7 +40,14 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly outbox: OutboxRepository,
     private readonly link: BrokerLink,
     private readonly config: AppConfig,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    this.published = metrics.counter({ name: 'nmos_control_events_published_total', help: 'Events this replica published and the broker acknowledged (relay lease holder)' });
+    this.republished = metrics.counter({
+      name: 'nmos_control_events_republished_total',
+      help: 'Events published again after moving to another broker of a pair (the replay window)',
+    });
+  }
 
   onApplicationBootstrap(): void {
     this.link.connection.onConnect((broker) => {
@@ -94,6 +104,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
           const recent = await this.db.readPrimary((sql) => this.outbox.sentSince(sql, this.config.events.replayWindowSeconds));
           this.logger.warn({ broker: this.link.connection.connectedTo, events: recent.length }, 'on another broker: republishing the replay window');
           await this.publish(recent);
+          this.republished.inc(recent.length);
         }
         if (Date.now() - lastPrune > Math.min(PRUNE_INTERVAL_MAX_MS, (this.config.events.retentionSeconds * 1000) / 2)) {
           lastPrune = Date.now();
@@ -107,6 +118,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
           continue;
         }
         await this.publish(batch);
+        this.published.inc(batch.length);
         await this.db.write((sql) =>
           this.outbox.markSent(
             sql,
