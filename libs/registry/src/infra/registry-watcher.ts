@@ -203,6 +203,12 @@ export class RegistryWatcher {
       };
       const watchdog = setInterval(
         () => {
+          // Paused by us (backpressure): the registry's messages and pongs wait unread, which says
+          // nothing about the registry. The silence is counted again from the resume.
+          if (socket.isPaused) {
+            lastHeard = Date.now();
+            return;
+          }
           if (Date.now() - lastHeard > this.timing.watchdogMs) return fail(new Error(`${type}: no message or pong within ${this.timing.watchdogMs} ms`));
           if (socket.readyState === WebSocket.OPEN) socket.ping();
         },
