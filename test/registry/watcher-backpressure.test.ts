@@ -6,9 +6,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The watcher asks for an unpaced snapshot and stops reading a websocket whose backlog is full until
- * it has written it. A slow merged view (here, 1.5 s a write) must neither lose grains nor look like a
+ * it has written it. A slow merged view (here, 5 s a write) must neither lose grains nor look like a
  * dead registry: the registry's pongs wait unread while the socket is paused, and the watchdog (here
- * 400 ms) must not count that as silence.
+ * 2 s, still well above what a busy test machine stalls this process for) must not count that as silence.
  */
 describe('a registry watcher behind a slow merged view', () => {
   let facility: Facility;
@@ -29,7 +29,7 @@ describe('a registry watcher behind a slow merged view', () => {
     let synced: string[] = [];
     const hooks: WatcherHooks = {
       apply: async (reported) => {
-        await sleep(1_500);
+        await sleep(5_000);
         for (const r of reported) (applied.get(r.type) ?? applied.set(r.type, new Set()).get(r.type)!).add(r.id);
       },
       sweep: async () => undefined,
@@ -43,7 +43,7 @@ describe('a registry watcher behind a slow merged view', () => {
     const watcher = new RegistryWatcher(
       { name: 'R0', query_url: facility.registries[0].queryUrl, endpoints: [], enabled: true, priority: 0, timeout_ms: 5_000, auth: null },
       hooks,
-      { watchdogMs: 400, pollIntervalMs: 1_000, syncQuietMs: 300, backoffMinMs: 100, backoffMaxMs: 500 },
+      { watchdogMs: 2_000, pollIntervalMs: 1_000, syncQuietMs: 300, backoffMinMs: 100, backoffMaxMs: 500 },
     );
     watcher.start();
     try {
