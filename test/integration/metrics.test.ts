@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { PostgresServer } from '#database';
+import { DatabaseService, type PostgresServer } from '#database';
 import { startController, TEST_ADMIN, type RunningController } from '../support/controller.js';
 import { eventually } from '../support/eventually.js';
 import { metricNames, metricValue } from '../support/metrics.js';
@@ -79,6 +79,25 @@ describe('GET /metrics', () => {
     expect((await admin.post('/api/users', { username: 'metrics-viewer', password: 'password-123', role: 'viewer' })).status).toBe(201);
     await eventually(async () => expect(await publishedBefore()).toBeGreaterThan(before));
     await eventually(async () => expect(metricValue(await scrape(), 'nmos_control_outbox_backlog_events')).toBe(0));
+  });
+
+  it('counts what a transaction recorded only once it has committed, never when it rolled back', async () => {
+    const db = controller.app.get(DatabaseService);
+    await db.write((sql) => sql.execute('CREATE TABLE IF NOT EXISTS after_commit_probe (n int)'));
+    const seen: Array<number | string> = [];
+    await expect(
+      db.write(async (sql) => {
+        await sql.execute('INSERT INTO after_commit_probe VALUES (1)');
+        sql.afterCommit(() => seen.push('rolled back'));
+        throw new Error('the work fails after recording');
+      }),
+    ).rejects.toThrow('the work fails after recording');
+    await db.write(async (sql) => {
+      await sql.execute('INSERT INTO after_commit_probe VALUES (2)');
+      // Another connection sees the row when the callback runs: it ran after COMMIT.
+      sql.afterCommit(() => void pg.query<{ n: number }>('SELECT n FROM after_commit_probe', [], 'app').then((rows) => seen.push(...rows.map((r) => r.n))));
+    });
+    await eventually(() => expect(seen).toEqual([2]));
   });
 
   it('asks for METRICS_TOKEN where one is set', async () => {

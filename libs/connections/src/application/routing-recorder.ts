@@ -102,11 +102,12 @@ export class RoutingRecorder {
       );
     }
     await this.audit.insert(sql, audits, INSTANCE_ID);
-    this.count(audits);
+    // Counted once committed: a transaction retried through a failover counts once, a rolled back one never.
+    sql.afterCommit(() => this.count(audits));
     return schedules;
   }
 
-  /** Series of what is recorded (counted as it is written, in the recording transaction). */
+  /** Series of what was recorded. */
   private count(audits: AuditEntry[]): void {
     for (const entry of audits) {
       this.outcomes.inc({ action: entry.action, outcome: entry.outcome });

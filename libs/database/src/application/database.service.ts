@@ -106,9 +106,11 @@ export class DatabaseService implements OnApplicationShutdown {
     const client = await this.checkout();
     try {
       await client.query('BEGIN');
-      const result = await work(sqlOver(client));
+      const sql = sqlOver(client);
+      const result = await work(sql);
       await client.query('COMMIT');
       client.release();
+      sql.settle();
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -120,8 +122,10 @@ export class DatabaseService implements OnApplicationShutdown {
   async readPrimary<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
     const client = await this.checkout();
     try {
-      const result = await work(sqlOver(client));
+      const sql = sqlOver(client);
+      const result = await work(sql);
       client.release();
+      sql.settle();
       return result;
     } catch (err) {
       throw this.failed(client, err);
@@ -133,7 +137,10 @@ export class DatabaseService implements OnApplicationShutdown {
     const replica = this.replicas.pick();
     if (replica) {
       try {
-        return await work(sqlOver(replica.pool));
+        const sql = sqlOver(replica.pool);
+        const result = await work(sql);
+        sql.settle();
+        return result;
       } catch (err) {
         if (classifyDatabaseFailure(err) === 'other') throw err;
         this.replicas.markDown(replica.name, (err as Error).message);

@@ -5,4 +5,9 @@ export interface Sql {
   query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
   /** For INSERT/UPDATE/DELETE without RETURNING: the number of rows affected. */
   execute(text: string, params?: readonly unknown[]): Promise<number>;
+  /**
+   * Runs `callback` once the transaction this work runs in has committed (a read: once the work has
+   * finished), never when it rolls back: for what must not count a write that did not happen (metrics).
+   */
+  afterCommit(callback: () => void): void;
 }
