@@ -4,6 +4,7 @@ import { BrokerLink } from './application/broker-link.service.js';
 import { EventsMetrics } from './application/events.metrics.js';
 import { EventsHealth } from './application/events.health.js';
 import { EventsService } from './application/events.service.js';
+import { OutboxBacklog } from './application/outbox-backlog.service.js';
 import { OutboxRelay } from './application/outbox-relay.service.js';
 import { OutboxRepository } from './infra/outbox.repository.js';
 import { EventsOutbox1764201600400 } from './migrations/1764201600400-events-outbox.js';
@@ -13,7 +14,7 @@ export const EVENTS_MIGRATIONS = [EventsOutbox1764201600400];
 /** The transactional outbox, its relay to MQTT (lease holder), the broker connection and the catch-up API. */
 @Module({
   controllers: [EventsController],
-  providers: [OutboxRepository, BrokerLink, EventsService, OutboxRelay, EventsHealth, EventsMetrics],
+  providers: [OutboxRepository, OutboxBacklog, BrokerLink, EventsService, OutboxRelay, EventsHealth, EventsMetrics],
   exports: [EventsService],
 })
 export class EventsModule {}

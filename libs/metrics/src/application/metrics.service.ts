@@ -15,14 +15,15 @@ import { INSTANCE_ID } from '#common';
 export const METRIC_PREFIX = 'nmos_control_';
 
 /**
- * This replica's Prometheus registry: every module registers its series here (counters and histograms
- * moved where things happen, gauges read from what the process already holds when scraped, so a
- * scrape never scans a table). Every series carries `instance`: the replica (a Kubernetes pod or a
- * process), so figures of several replicas add up or compare in one query.
+ * This replica's Prometheus registry: every module registers its series here, once, from the provider
+ * that owns them (a second registration of a name throws). Counters and histograms move where things
+ * happen; gauges read at scrape time what the process already holds, or a read their module shares and
+ * keeps (see each module's metrics). Every series carries `instance`: the replica (a Kubernetes pod or
+ * a process), so figures of several replicas add up or compare in one query.
  */
 @Injectable()
 export class MetricsService {
-  readonly registry = new Registry();
+  private readonly registry = new Registry();
 
   constructor() {
     this.registry.setDefaultLabels({ instance: INSTANCE_ID });
@@ -30,23 +31,19 @@ export class MetricsService {
   }
 
   counter<L extends string>(config: Omit<CounterConfiguration<L>, 'registers'>): Counter<L> {
-    return (this.existing(config.name) as Counter<L>) ?? new Counter({ ...config, name: config.name, registers: [this.registry] });
+    return new Counter({ ...config, registers: [this.registry] });
   }
 
   gauge<L extends string>(config: Omit<GaugeConfiguration<L>, 'registers'>): Gauge<L> {
-    return (this.existing(config.name) as Gauge<L>) ?? new Gauge({ ...config, registers: [this.registry] });
+    return new Gauge({ ...config, registers: [this.registry] });
   }
 
   histogram<L extends string>(config: Omit<HistogramConfiguration<L>, 'registers'>): Histogram<L> {
-    return (this.existing(config.name) as Histogram<L>) ?? new Histogram({ ...config, registers: [this.registry] });
+    return new Histogram({ ...config, registers: [this.registry] });
   }
 
   /** The exposition text and its content type. */
   async scrape(): Promise<{ body: string; contentType: string }> {
     return { body: await this.registry.metrics(), contentType: this.registry.contentType };
-  }
-
-  private existing(name: string) {
-    return this.registry.getSingleMetric(name);
   }
 }
