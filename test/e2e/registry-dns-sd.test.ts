@@ -140,6 +140,23 @@ describe('registry discovery by unicast DNS-SD', () => {
     expect(await nmosEventsAfter(lastSeq)).toEqual([]);
   });
 
+  it('keeps the registry it found while the resolver does not answer, and says so', async () => {
+    const before = await senderIds();
+    const lastSeq = await latestSeq();
+    // Answers later than the resolver waits (2 s, twice): every browse fails.
+    dns.delayMs = 10_000;
+    try {
+      await eventually(async () => expect((await dnsSdStatus()).discovery.last_error).toMatch(/unicast DNS: .*(ETIMEOUT|timeout)/i), 30_000);
+      // More browses than it takes to drop an advert that is gone (three) have failed by now.
+      await new Promise((r) => setTimeout(r, 4 * 4_500));
+      expect(await dnsSdStatus()).toMatchObject({ state: 'connected', endpoint: queryUrl(1) });
+      expect(await senderIds()).toEqual(before);
+      expect(await nmosEventsAfter(lastSeq)).toEqual([]);
+    } finally {
+      dns.delayMs = 0;
+    }
+  }, 120_000);
+
   it('says plainly when nothing usable is advertised, and drops the registry it had found', async () => {
     dns.records = dns.records.filter((r) => r.name.startsWith('lab.') || r.name === SERVICE);
     await eventually(async () => {

@@ -7,7 +7,7 @@ import { discoveredEntry, judgeService, type ServiceRecord } from '../domain/dns
 import type { RegistryEntry } from '../domain/registry-entry.js';
 import { MdnsBrowser, UnicastDnsSdBrowser } from '../infra/dns-sd-browser.js';
 import { SUPPORTED_QUERY_VERSIONS } from '../infra/query-api.client.js';
-import { RegistryDiscoveryRepository, type DiscoveryRow } from '../infra/registry-discovery.repository.js';
+import { RegistryDiscoveryRepository } from '../infra/registry-discovery.repository.js';
 
 /** How long a resolver has for one lookup, and an mDNS browse listens for answers. */
 const LOOKUP_TIMEOUT_MS = 2_000;
@@ -87,11 +87,6 @@ export class RegistryDiscoveryService {
     this.known.clear();
     this.current = null;
     this.answeredOnce = false;
-  }
-
-  /** What the last browse found, saved by the watching replica (null when discovery is off or has not run). */
-  found(): Promise<DiscoveryRow | null> {
-    return this.enabled ? this.db.read((sql) => this.repository.load(sql)) : Promise.resolve(null);
   }
 
   private browseOnce(): Promise<void> {

@@ -93,8 +93,8 @@ export class RegistryStatusService {
 
   /**
    * Every configured registry with its saved state row and the state shown (a disabled one is
-   * `disabled`), then, when DNS-SD discovery is on, the registry it found: `down` with the reason while
-   * nothing usable is advertised.
+   * `disabled`), then, when DNS-SD discovery is on, the registry it found: `connecting` until the first
+   * browse, `down` with the reason while nothing usable is advertised.
    */
   private async configuredWithState(sql: Sql) {
     const entries = await this.config.list(sql);
@@ -109,15 +109,17 @@ export class RegistryStatusService {
     const usable = found?.found.some((api) => api.url !== null) ?? false;
     const row = usable ? rows.find((r) => r.name === DISCOVERED_REGISTRY_NAME) : undefined;
     const nothing = `no usable Query API advertised by DNS-SD (${this.where()})${found?.last_error ? `: ${found.last_error}` : ''}`;
+    // Not browsed yet (the first browse is on its way): not known to be down.
+    const state: RegistryConnectionState = !found ? 'connecting' : usable ? (row?.state ?? 'connecting') : 'down';
     return [
       ...registries,
       {
         name: DISCOVERED_REGISTRY_NAME,
         source: 'dns-sd' as const,
         enabled: true,
-        state: (usable ? (row?.state ?? 'connecting') : 'down') as RegistryConnectionState,
+        state,
         row,
-        lastError: usable ? undefined : nothing,
+        lastError: !found || usable ? undefined : nothing,
         discovery: { browsed_at: found?.browsed_at.toISOString() ?? null, found: found?.found ?? [], last_error: found?.last_error ?? null },
       },
     ];

@@ -29,6 +29,14 @@ describe('judging a DNS-SD Query API advert', () => {
     expect(judgeService(record({ addresses: ['2001:db8::1'] }), ['v1.3']).url).toBe('http://[2001:db8::1]:8870/x-nmos/query/v1.3');
   });
 
+  it('picks the same address whatever order the resolver gives several in (round robin must not restart the watcher)', () => {
+    const urls = [
+      ['192.0.2.20', '192.0.2.10', '192.0.2.30'],
+      ['192.0.2.30', '192.0.2.20', '192.0.2.10'],
+    ].map((addresses) => judgeService(record({ addresses }), ['v1.3']).url);
+    expect(urls).toEqual(['http://192.0.2.10:8870/x-nmos/query/v1.3', 'http://192.0.2.10:8870/x-nmos/query/v1.3']);
+  });
+
   it('says why an advert is not used', () => {
     const reason = (over: Partial<ServiceRecord>) => judgeService(record(over), ['v1.2', 'v1.3']).ignored;
     expect(reason({ txt: ['api_ver=v1.3', 'pri=1'] })).toBe('api_proto is missing (http or https)');

@@ -75,7 +75,8 @@ export function judgeService(record: ServiceRecord, supportedVersions: string[])
   const version = newestCommonVersion(supportedVersions, apiVer);
   if (!version) return ignore(`no common Query API version (advertised: ${apiVer.join(', ') || 'none'}; we speak ${supportedVersions.join(', ')})`);
   if (!Number.isInteger(record.port) || record.port < 1 || record.port > 65535) return ignore(`SRV port ${record.port} is not a port`);
-  const address = record.addresses.find((a) => isIP(a) !== 0);
+  // The lowest address, not the first: a resolver may rotate several A records from one answer to the next.
+  const address = record.addresses.filter((a) => isIP(a) !== 0).sort()[0];
   if (proto === 'http' && !address) return ignore(`${record.host} did not resolve to an address`);
   const host = proto === 'https' ? record.host.replace(/\.$/, '') : address!;
   const shownHost = isIP(host) === 6 ? `[${host}]` : host;
