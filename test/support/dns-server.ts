@@ -13,6 +13,7 @@ export class TestDnsServer {
   /** Each answer is sent this late (a slow resolver). */
   delayMs = 0;
   readonly asked: Array<{ name: string; type: string }> = [];
+  private readonly pending = new Set<NodeJS.Timeout>();
 
   private constructor(
     private readonly socket: Socket,
@@ -31,7 +32,10 @@ export class TestDnsServer {
     return `127.0.0.1:${this.port}`;
   }
 
+  /** Answers still held back by `delayMs` are dropped: nothing is sent on a closed socket. */
   close(): Promise<void> {
+    for (const timer of this.pending) clearTimeout(timer);
+    this.pending.clear();
     return new Promise((resolve) => this.socket.close(() => resolve()));
   }
 
@@ -51,6 +55,10 @@ export class TestDnsServer {
       questions: [question],
       answers,
     });
-    setTimeout(() => this.socket.send(response, port, address), this.delayMs);
+    const timer = setTimeout(() => {
+      this.pending.delete(timer);
+      this.socket.send(response, port, address);
+    }, this.delayMs);
+    this.pending.add(timer);
   }
 }
