@@ -14,6 +14,7 @@ const BY_TYPE: Array<[RegExp, string]> = [
   [/^registry\.state\./, 'registry-state.schema.json'],
   [/^registry\.config\./, 'registry-config.schema.json'],
   [/^user\./, 'user.schema.json'],
+  [/^config\.restored$/, 'config-restored.schema.json'],
   [/^receiver\.state\./, 'receiver-state.schema.json'],
 ];
 

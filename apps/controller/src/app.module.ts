@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AUTH_MIGRATIONS, AuthModule } from '#auth';
+import { BackupModule } from '#backup';
 import { createValidationPipe, HttpErrorFilter } from '#common';
 import { AppConfig, ConfigModule } from '#config';
 import { CONNECTIONS_MIGRATIONS, ConnectionsModule } from '#connections';
@@ -25,6 +26,7 @@ export class AppModule {
         EventsModule,
         RegistryModule,
         ConnectionsModule,
+        BackupModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

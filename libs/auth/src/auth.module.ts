@@ -20,10 +20,14 @@ import { ApiTokensRepository } from './infra/api-tokens.repository.js';
 import { JwtKeys } from './infra/jwt-keys.js';
 import { LoginFailuresRepository } from './infra/login-failures.repository.js';
 import { UsersRepository } from './infra/users.repository.js';
+import { ApiTokensBackupSection, UsersBackupSection } from './infra/auth.backup.js';
 import { AuthTables1764201600100 } from './migrations/1764201600100-auth-tables.js';
 import { LoginAttempts1764201600700 } from './migrations/1764201600700-login-attempts.js';
 
 export const AUTH_MIGRATIONS = [AuthTables1764201600100, LoginAttempts1764201600700];
+
+/** Users, then the API tokens they made: the Backup module writes sections in this order. */
+export const AUTH_BACKUP_SECTIONS = 'AUTH_BACKUP_SECTIONS';
 
 /** Users, roles, bearer JWTs and API tokens; guards every route that is not @Public. */
 @Module({
@@ -49,8 +53,11 @@ export const AUTH_MIGRATIONS = [AuthTables1764201600100, LoginAttempts1764201600
     FirstAdminService,
     LoginFailuresJanitor,
     JwtStrategy,
+    UsersBackupSection,
+    ApiTokensBackupSection,
+    { provide: AUTH_BACKUP_SECTIONS, inject: [UsersBackupSection, ApiTokensBackupSection], useFactory: (...sections: unknown[]) => sections },
     { provide: APP_GUARD, useClass: BearerAuthGuard },
   ],
-  exports: [UsersService, PrincipalDirectory],
+  exports: [UsersService, PrincipalDirectory, AUTH_BACKUP_SECTIONS],
 })
 export class AuthModule {}

@@ -1,4 +1,4 @@
-export { AuthModule, AUTH_MIGRATIONS } from './auth.module.js';
+export { AuthModule, AUTH_MIGRATIONS, AUTH_BACKUP_SECTIONS } from './auth.module.js';
 export { Public, RequireRole, CurrentPrincipal } from '#common';
 export type { Principal } from './domain/principal.js';
 export { PrincipalDirectory } from './application/principal-directory.service.js';

@@ -12,3 +12,4 @@ export { ExpiringCache } from './domain/expiring-cache.js';
 export { Public, RequireRole, CurrentPrincipal, PUBLIC_ROUTE, REQUIRED_ROLE, type MinimumRole } from './api/route-access.decorators.js';
 export { zodProblems, parseInput } from './domain/zod-problems.js';
 export { taiNowNanos, parseTai, formatTai, taiToDate } from './domain/tai.js';
+export { storedTime, storedActor, storedUuid } from './domain/stored-fields.js';

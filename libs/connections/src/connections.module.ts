@@ -28,9 +28,14 @@ import { GuardRepository } from './infra/guard.repository.js';
 import { IdempotencyRepository } from './infra/idempotency.repository.js';
 import { InflightRepository } from './infra/inflight.repository.js';
 import { SalvoRepository } from './infra/salvo.repository.js';
+import { LocksBackupSection, PoliciesBackupSection, RoutingSettingsBackupSection, SalvosBackupSection, SchedulesBackupSection } from './infra/routing.backup.js';
 import { Routing1764201600500 } from './migrations/1764201600500-routing.js';
 
 export const CONNECTIONS_MIGRATIONS = [Routing1764201600500];
+
+/** Routing's configuration in a backup; saved salvos before the schedules that name them. */
+export const ROUTING_BACKUP_SECTIONS = 'ROUTING_BACKUP_SECTIONS';
+const routingSections = [PoliciesBackupSection, RoutingSettingsBackupSection, LocksBackupSection, SalvosBackupSection, SchedulesBackupSection];
 
 /**
  * Routing with IS-05: takes, disconnects, salvos, schedules (on devices and in the controller), live
@@ -62,7 +67,9 @@ export const CONNECTIONS_MIGRATIONS = [Routing1764201600500];
     GuardAdmin,
     IdempotencyService,
     RoutingAuditService,
+    ...routingSections,
+    { provide: ROUTING_BACKUP_SECTIONS, inject: routingSections, useFactory: (...sections: unknown[]) => sections },
   ],
-  exports: [LiveStateService],
+  exports: [LiveStateService, ROUTING_BACKUP_SECTIONS],
 })
 export class ConnectionsModule {}

@@ -6,3 +6,4 @@ export type { Sql, Row } from './domain/sql.js';
 export type { ReplicaStatus } from './infra/replica-set.js';
 export type { MigrationClass } from './infra/migration-runner.js';
 export { PostgresServer, serverOsUser, type PostgresServerOptions } from './infra/postgres-server.js';
+export { readBackupItems, type BackupSection, type SectionChange, type BackupActor } from './domain/backup-section.js';

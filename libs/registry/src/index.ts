@@ -1,4 +1,4 @@
-export { RegistryModule, REGISTRY_MIGRATIONS } from './registry.module.js';
+export { RegistryModule, REGISTRY_MIGRATIONS, REGISTRY_BACKUP_SECTIONS } from './registry.module.js';
 export type { RegistryEntry, PublicRegistryEntry, RegistryAuth } from './domain/registry-entry.js';
 export { NmosChangeFollowers, type NmosChangeFollower } from './application/nmos-change-sink.js';
 export { NmosQueryService } from './application/nmos-query.service.js';

@@ -13,6 +13,7 @@ import { RegistryStatusService } from './application/registry-status.service.js'
 import { RegistryWatchersService } from './application/registry-watchers.service.js';
 import { RegistryHealth } from './application/registry.health.js';
 import { RegistryMetrics } from './application/registry.metrics.js';
+import { RegistryBackupSection } from './application/registry.backup.js';
 import { MergedViewRepository } from './infra/merged-view.repository.js';
 import { NmosReadRepository } from './infra/nmos-read.repository.js';
 import { RegistryConfigRepository } from './infra/registry-config.repository.js';
@@ -23,6 +24,8 @@ import { RegistryPolledTypes1764201600600 } from './migrations/1764201600600-reg
 import { RegistryUrlCredentials1764201600800 } from './migrations/1764201600800-registry-url-credentials.js';
 import { RegistryDiscovery1764201600900 } from './migrations/1764201600900-registry-discovery.js';
 import { MergedView1764201600300 } from './migrations/1764201600300-merged-view.js';
+
+export const REGISTRY_BACKUP_SECTIONS = 'REGISTRY_BACKUP_SECTIONS';
 
 export const REGISTRY_MIGRATIONS = [RegistryConfig1764201600200, MergedView1764201600300, RegistryPolledTypes1764201600600, RegistryUrlCredentials1764201600800, RegistryDiscovery1764201600900];
 
@@ -49,9 +52,11 @@ export const REGISTRY_MIGRATIONS = [RegistryConfig1764201600200, MergedView17642
     RegistryHealth,
     RegistryMetrics,
     NmosChangeFollowers,
+    RegistryBackupSection,
+    { provide: REGISTRY_BACKUP_SECTIONS, inject: [RegistryBackupSection], useFactory: (...sections: unknown[]) => sections },
     // Effective changes go to the events outbox in the transaction that made them.
     { provide: NMOS_CHANGE_SINK, useClass: OutboxChangeSink },
   ],
-  exports: [RegistryConfigService, NmosQueryService, NMOS_CHANGE_SINK, NmosChangeFollowers],
+  exports: [RegistryConfigService, NmosQueryService, NMOS_CHANGE_SINK, NmosChangeFollowers, REGISTRY_BACKUP_SECTIONS],
 })
 export class RegistryModule {}

@@ -1,10 +1,11 @@
 /**
  * Who may read which events through `GET /api/events`: the same people who may read the routes the
- * events describe. User administration is for admins (it names every user and role), the registry
+ * events describe. User administration and restores are for admins (they name every user and role), the registry
  * configuration's audit for engineers; everything else (resources, receivers, registry state) for all.
  */
 const RESTRICTED_TOPICS: Array<{ prefix: string; roles: readonly string[] }> = [
   { prefix: 'audit/users', roles: ['admin'] },
+  { prefix: 'audit/restore', roles: ['admin'] },
   { prefix: 'audit/registry-config', roles: ['engineer', 'admin'] },
 ];
 

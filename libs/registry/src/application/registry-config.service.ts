@@ -78,17 +78,28 @@ export class RegistryConfigService {
     return this.db.read((sql) => this.repository.auditTrail(sql, limit));
   }
 
-  /** One transaction: lock, compute the new list, keep stored tokens, write, audit what changed. */
+  /**
+   * The whole list as a restore sets it, inside the restore's transaction: validated, tokens kept as a PUT
+   * keeps them, audited and announced like any other change.
+   */
+  async restoreIn(sql: Sql, entries: unknown[], actor: Actor): Promise<void> {
+    const submitted = parseRegistryConfig(entries);
+    await this.mutateIn(sql, actor, () => submitted);
+  }
+
   private mutate(actor: Actor, change: (current: RegistryEntry[]) => SubmittedEntry[]): Promise<RegistryEntry[]> {
-    return this.db.write(async (sql) => {
-      await this.repository.lock(sql);
-      const current = await this.repository.list(sql);
-      const next = withStoredTokens(change(current), current);
-      if (isDeepStrictEqual(next, current)) return current;
-      await this.repository.replaceAll(sql, next);
-      await this.auditChanges(sql, actor, current, next);
-      return next;
-    });
+    return this.db.write((sql) => this.mutateIn(sql, actor, change));
+  }
+
+  /** Lock, compute the new list, keep stored tokens, write, audit what changed. */
+  private async mutateIn(sql: Sql, actor: Actor, change: (current: RegistryEntry[]) => SubmittedEntry[]): Promise<RegistryEntry[]> {
+    await this.repository.lock(sql);
+    const current = await this.repository.list(sql);
+    const next = withStoredTokens(change(current), current);
+    if (isDeepStrictEqual(next, current)) return current;
+    await this.repository.replaceAll(sql, next);
+    await this.auditChanges(sql, actor, current, next);
+    return next;
   }
 
   private async auditChanges(sql: Sql, actor: Actor, before: RegistryEntry[], after: RegistryEntry[]): Promise<void> {

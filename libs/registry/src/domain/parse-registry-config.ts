@@ -29,7 +29,7 @@ const httpUrl = z
   )
   .transform((value) => value.replace(/\/+$/, ''));
 
-const Entry = z
+export const RegistryEntryInput = z
   .object(
     {
       name: z.string({ message: 'must be a string' }).trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
@@ -64,7 +64,7 @@ export function parseRegistryConfig(body: unknown): SubmittedEntry[] {
   const entries: SubmittedEntry[] = [];
   body.forEach((item, index) => {
     const label = entryLabel(index, item);
-    const parsed = Entry.safeParse(item);
+    const parsed = RegistryEntryInput.safeParse(item);
     if (parsed.success) entries.push(parsed.data);
     else problems.push(...zodProblems(parsed.error.issues, [label]));
   });
