@@ -79,13 +79,17 @@ describe('deploy/k8s (Kustomize)', () => {
     expect(kinds).toEqual(
       [
         'ConfigMap',
+        'ConfigMap',
+        'CronJob',
         'Deployment',
         'HorizontalPodAutoscaler',
         'Namespace',
         'NetworkPolicy',
         'NetworkPolicy',
         'NetworkPolicy',
+        'PersistentVolumeClaim',
         'PodDisruptionBudget',
+        'Secret',
         'Secret',
         'Service',
       ].sort(),
@@ -131,7 +135,7 @@ describe('deploy/k8s (Kustomize)', () => {
     expect(() => loadConfig(variables)).toThrow(/JWT_SECRET/);
   });
 
-  it('lets only the ingress controller reach the replicas, and only the replicas reach the database and brokers', () => {
+  it('lets only the ingress controller reach the replicas, and only the replicas (and the backup job) reach the database and brokers', () => {
     const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
     const toReplicas = policies.find((p) => p.spec.podSelector.matchLabels.app === 'nmos-control');
     expect(toReplicas.spec.ingress).toHaveLength(1);
@@ -140,7 +144,9 @@ describe('deploy/k8s (Kustomize)', () => {
       const policy = policies.find((p) => p.spec.podSelector.matchLabels.app === app);
       const sources = policy.spec.ingress.flatMap((rule: any) => rule.from.map((f: any) => f.podSelector?.matchLabels));
       expect(sources).toContainEqual({ app: 'nmos-control' });
-      expect(sources.every((s: any) => s && (s.app === 'nmos-control' || s.app === app || s['nmos-control/mqtt-client'] === 'true'))).toBe(true);
+      const allowed = (s: any) =>
+        s && (s.app === 'nmos-control' || s.app === app || s['nmos-control/mqtt-client'] === 'true' || (app === 'postgres' && s.app === 'nmos-control-backup'));
+      expect(sources.every(allowed)).toBe(true);
     }
   });
 });
@@ -157,5 +163,50 @@ describe('deploy/traefik', () => {
     expect(service.healthCheck.path).toBe('/api/health/detail');
     expect(dynamic.http.middlewares).toBeUndefined();
     expect(dynamic.http.services['mqtt-websockets'].loadBalancer.sticky).toBeDefined();
+  });
+});
+
+describe('backups (deploy/backup, HA guide §8)', () => {
+  const archiving = Object.fromEntries(
+    readFileSync('deploy/backup/postgresql-archiving.conf', 'utf8')
+      .split('\n')
+      .filter((line) => /^\w/.test(line))
+      .map((line) => line.split(/\s*=\s*/, 2) as [string, string])
+      .map(([k, v]) => [k, v.replace(/^'(.*)'$/, '$1')]),
+  );
+  const script = readFileSync('deploy/backup/nmos-backup.sh', 'utf8');
+
+  it('archives WAL the same way in compose and Patroni as postgresql-archiving.conf says, never overwriting a segment', () => {
+    expect(archiving).toMatchObject({ archive_mode: 'on', archive_timeout: '60' });
+    expect(archiving.archive_command).toMatch(/^test ! -f (\S+)\/%f && cp %p \1\/%f$/);
+    const compose = parse(readFileSync('docker-compose.ha.yml', 'utf8'), { merge: true });
+    const settings = (compose.services['db-primary'].command as string[]).filter((_, i, all) => all[i - 1] === '-c');
+    for (const name of ['archive_mode', 'archive_command', 'archive_timeout']) expect(settings).toContain(`${name}=${archiving[name]}`);
+    expect(compose.services['db-primary'].volumes).toContain('backup:/backup');
+    const patroni = parse(readFileSync('deploy/patroni/patroni.yml', 'utf8')).bootstrap.dcs.postgresql.parameters;
+    expect({ archive_mode: patroni.archive_mode, archive_command: patroni.archive_command, archive_timeout: String(patroni.archive_timeout) }).toEqual({
+      archive_mode: 'on',
+      archive_command: archiving.archive_command,
+      archive_timeout: '60',
+    });
+  });
+
+  it('runs the shipped script daily in compose and as a Kubernetes CronJob, whose ConfigMap holds it verbatim', () => {
+    const compose = parse(readFileSync('docker-compose.ha.yml', 'utf8'), { merge: true });
+    const job = compose.services['db-backup'];
+    expect(job.volumes).toEqual(['backup:/backup', './deploy/backup/nmos-backup.sh:/nmos-backup.sh:ro']);
+    expect(job.entrypoint.join(' ')).toContain('sh /nmos-backup.sh all');
+    expect(job.environment.NMOS_CONTROL_URL).toBe('http://controller-1:8080');
+    const objects = parseAllDocuments(readFileSync('deploy/k8s/backup.yaml', 'utf8')).map((d) => d.toJS());
+    const configMap = objects.find((o) => o.kind === 'ConfigMap');
+    expect(configMap.data['nmos-backup.sh']).toBe(script);
+    const cronJob = objects.find((o) => o.kind === 'CronJob');
+    const pod = cronJob.spec.jobTemplate.spec.template;
+    expect(pod.spec.containers[0].command).toEqual(['sh', '/scripts/nmos-backup.sh', 'all']);
+    expect(cronJob.spec.concurrencyPolicy).toBe('Forbid');
+    // The network policy that keeps PostgreSQL to the replicas lets the backup job in too.
+    const policies = parseAllDocuments(readFileSync('deploy/k8s/networkpolicy.yaml', 'utf8')).map((d) => d.toJS());
+    const toPostgres = policies.find((p) => p.spec.podSelector.matchLabels.app === 'postgres');
+    expect(toPostgres.spec.ingress[0].from).toContainEqual({ podSelector: { matchLabels: { app: pod.metadata.labels.app } } });
   });
 });

@@ -39,6 +39,10 @@ export class PatroniCluster {
     const owner = (await serverOsUser())!;
     const shipped = parse(await readFile(SHIPPED_CONFIG, 'utf8'));
     const nodes: PatroniNode[] = [];
+    // The shipped archive_command, into one archive the members share (as an NFS mount would be).
+    const archive = join(dir, 'wal-archive');
+    await mkdir(archive, { mode: 0o700 });
+    await chown(archive, owner.uid, owner.gid);
     for (let i = 1; i <= count; i++) {
       const nodeDir = join(dir, `pg-${i}`);
       await mkdir(nodeDir, { mode: 0o700 });
@@ -57,6 +61,8 @@ export class PatroniCluster {
         bin_dir: BIN_DIR,
       });
       config.postgresql.parameters = { ...config.postgresql.parameters, unix_socket_directories: nodeDir, fsync: 'off' };
+      const shared = config.bootstrap.dcs.postgresql.parameters;
+      shared.archive_command = String(shared.archive_command).replaceAll('/backup/wal', archive);
       const file = join(nodeDir, 'patroni.yml');
       await writeFile(file, stringify(config));
       await chown(file, owner.uid, owner.gid);
