@@ -14,7 +14,8 @@ const PASSPHRASE = 'correct horse battery staple';
 const REGISTRY_TOKEN = 'registry-bearer-token-kept-secret';
 
 /** What an operator sees of the configuration: every listing a backup must bring back. */
-const LISTINGS = ['/api/registry/config', '/api/users', '/api/tokens', '/api/routing/policies', '/api/salvos/saved', '/api/schedules'];
+const LISTINGS = ['/api/registry/config', '/api/users', '/api/tokens', '/api/routing/policies', '/api/salvos/saved', '/api/schedules', '/api/alerts/hooks'];
+const HOOK_URL = 'https://hooks.example.net/services/T0/B0/hook-path-credential';
 
 /** Recomputes a document's checksum as the README tells an editor to. */
 function resealed(document: Record<string, unknown>): Record<string, unknown> {
@@ -105,6 +106,17 @@ describe('configuration backup and restore', () => {
       };
       expect((await operator.put('/api/salvos/saved/evening-news', salvo)).status).toBe(200);
       expect((await operator.post('/api/schedules', { salvo: 'evening-news', fire_at: new Date(Date.now() + 3_600_000).toISOString() })).status).toBe(201);
+      expect(
+        (
+          await sourceAdmin.post('/api/alerts/hooks', {
+            name: 'ops',
+            url: HOOK_URL,
+            format: 'slack',
+            secret: 'hook-signing-secret-0123',
+            alerts: ['registry_down'],
+          })
+        ).status,
+      ).toBe(201);
       // Last: with deny by default, the schedule above would be refused.
       expect((await sourceAdmin.put('/api/routing/default', { effect: 'deny' })).status).toBe(200);
 
@@ -138,6 +150,8 @@ describe('configuration backup and restore', () => {
       expect(text).not.toContain(REGISTRY_TOKEN);
       expect(text).not.toContain(operatorUser.password);
       expect(text).not.toContain(apiToken);
+      expect(text).not.toContain('hook-path-credential');
+      expect(text).not.toContain('hook-signing-secret-0123');
       expect(document).toMatchObject({ format: 'nmos-control-backup', version: 1 });
       expect(document.data.users.every((u: { password_hash: string }) => u.password_hash.startsWith('scrypt$'))).toBe(true);
       expect(document.data.api_tokens[0].token_hash).toBeUndefined();
@@ -146,6 +160,7 @@ describe('configuration backup and restore', () => {
     expect(plain.secrets).toBeNull();
     expect(sealed.secrets).toMatchObject({ cipher: 'aes-256-gcm', kdf: { name: 'scrypt' } });
     expect(Object.keys(sealed.data).sort()).toEqual([
+      'alert_hooks',
       'api_tokens',
       'receiver_locks',
       'registries',

@@ -15,6 +15,7 @@ const BY_TYPE: Array<[RegExp, string]> = [
   [/^registry\.config\./, 'registry-config.schema.json'],
   [/^user\./, 'user.schema.json'],
   [/^config\.restored$/, 'config-restored.schema.json'],
+  [/^alert\./, 'alert.schema.json'],
   [/^receiver\.state\./, 'receiver-state.schema.json'],
 ];
 

@@ -15,7 +15,7 @@ import { DebianPostgres, ownByPostgres, PG_BIN } from './support/debian-postgres
 
 const PASSPHRASE = 'drill passphrase 2026';
 /** Every listing a restore must bring back as it was. */
-const LISTINGS = ['/api/registry/config', '/api/users', '/api/tokens', '/api/routing/policies', '/api/salvos/saved', '/api/schedules'];
+const LISTINGS = ['/api/registry/config', '/api/users', '/api/tokens', '/api/routing/policies', '/api/salvos/saved', '/api/schedules', '/api/alerts/hooks'];
 
 /**
  * The restore drills of the backup runbook (README, Backup and restore), with Debian's PostgreSQL 15:
@@ -92,6 +92,7 @@ describe('disaster recovery drills', () => {
     const receiver = endpoints.receiver('video', 1, new Set());
     const asOperator = await controller.api.loginAs(operator.username, operator.password);
     expect((await asOperator.put(`/api/connections/${receiver.id}/lock`, { reason: 'drill' })).status).toBe(200);
+    expect((await admin.post('/api/alerts/hooks', { name: 'ops', url: 'https://hooks.example.net/services/T0/B0/X', format: 'slack' })).status).toBe(201);
     expect((await admin.post('/api/routing/policies', { name: 'no-loops', effect: 'deny', sender: { label: 'loop' } })).status).toBe(201);
     const salvo = { connections: [{ receiver_id: receiver.id, sender_id: endpoints.sender('video', 1).id }], on_failure: 'rollback' };
     expect((await asOperator.put('/api/salvos/saved/drill', salvo)).status).toBe(200);

@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ALERTS_MIGRATIONS, AlertsModule } from '#alerts';
 import { AUTH_MIGRATIONS, AuthModule } from '#auth';
 import { BackupModule } from '#backup';
 import { createValidationPipe, HttpErrorFilter } from '#common';
@@ -20,12 +21,13 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         MetricsModule,
-        DatabaseModule.forRoot([...DATABASE_MIGRATIONS, ...AUTH_MIGRATIONS, ...REGISTRY_MIGRATIONS, ...EVENTS_MIGRATIONS, ...CONNECTIONS_MIGRATIONS]),
+        DatabaseModule.forRoot([...DATABASE_MIGRATIONS, ...AUTH_MIGRATIONS, ...REGISTRY_MIGRATIONS, ...EVENTS_MIGRATIONS, ...CONNECTIONS_MIGRATIONS, ...ALERTS_MIGRATIONS]),
         AuthModule,
         HealthModule,
         EventsModule,
         RegistryModule,
         ConnectionsModule,
+        AlertsModule,
         BackupModule,
       ],
       providers: [

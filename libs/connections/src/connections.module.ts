@@ -30,8 +30,10 @@ import { InflightRepository } from './infra/inflight.repository.js';
 import { SalvoRepository } from './infra/salvo.repository.js';
 import { LocksBackupSection, PoliciesBackupSection, RoutingSettingsBackupSection, SalvosBackupSection, SchedulesBackupSection } from './infra/routing.backup.js';
 import { Routing1764201600500 } from './migrations/1764201600500-routing.js';
+import { RoutingAuditTime1764201601000 } from './migrations/1764201601000-routing-audit-time.js';
+import { RoutingConditions } from './application/routing.conditions.js';
 
-export const CONNECTIONS_MIGRATIONS = [Routing1764201600500];
+export const CONNECTIONS_MIGRATIONS = [Routing1764201600500, RoutingAuditTime1764201601000];
 
 /** Routing's configuration in a backup; saved salvos before the schedules that name them. */
 export const ROUTING_BACKUP_SECTIONS = 'ROUTING_BACKUP_SECTIONS';
@@ -67,6 +69,7 @@ const routingSections = [PoliciesBackupSection, RoutingSettingsBackupSection, Lo
     GuardAdmin,
     IdempotencyService,
     RoutingAuditService,
+    RoutingConditions,
     ...routingSections,
     { provide: ROUTING_BACKUP_SECTIONS, inject: routingSections, useFactory: (...sections: unknown[]) => sections },
   ],

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { EventsController } from './api/events.controller.js';
 import { BrokerLink } from './application/broker-link.service.js';
 import { EventsMetrics } from './application/events.metrics.js';
+import { EventsConditions } from './application/events.conditions.js';
 import { EventsHealth } from './application/events.health.js';
 import { EventsService } from './application/events.service.js';
 import { OutboxBacklog } from './application/outbox-backlog.service.js';
@@ -14,7 +15,7 @@ export const EVENTS_MIGRATIONS = [EventsOutbox1764201600400];
 /** The transactional outbox, its relay to MQTT (lease holder), the broker connection and the catch-up API. */
 @Module({
   controllers: [EventsController],
-  providers: [OutboxRepository, OutboxBacklog, BrokerLink, EventsService, OutboxRelay, EventsHealth, EventsMetrics],
+  providers: [OutboxRepository, OutboxBacklog, BrokerLink, EventsService, OutboxRelay, EventsHealth, EventsMetrics, EventsConditions],
   exports: [EventsService],
 })
 export class EventsModule {}

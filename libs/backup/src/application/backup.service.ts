@@ -49,7 +49,10 @@ export class BackupService {
       // One snapshot for every section, times printed the same way whatever the server's zone.
       await sql.execute('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
       await sql.execute("SET LOCAL TimeZone = 'UTC'");
-      return Promise.all(this.sections.map(async (section) => ({ section, items: await section.read(sql) })));
+      // One connection runs one statement at a time.
+      const sections = [];
+      for (const section of this.sections) sections.push({ section, items: await section.read(sql) });
+      return sections;
     });
     const data: Record<string, unknown[]> = {};
     const secrets: SecretsBySection = {};

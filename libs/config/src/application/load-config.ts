@@ -53,7 +53,10 @@ const trustProxy = z
     if (v === undefined || v === '' || ['false', '0', 'no'].includes(v.toLowerCase())) return false;
     if (['true', 'yes'].includes(v.toLowerCase())) return 1;
     if (/^\d{1,2}$/.test(v)) return Number(v);
-    const entries = v.split(',').map((s) => s.trim()).filter(Boolean);
+    const entries = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const bad = entries.filter((entry) => !isAddressOrCidr(entry));
     if (bad.length > 0 || entries.length === 0) {
       ctx.addIssue({ code: 'custom', message: `must be false, a number of proxy hops (true = 1), or proxy addresses/CIDRs (not: ${bad.join(', ')})` });
@@ -146,6 +149,13 @@ const EnvSchema = z.object({
   SCHEDULE_MISSED_WINDOW: duration(60),
   ACTIVE_CHECK_INTERVAL: duration(30),
   ACTIVE_CHECK_RATE: integer(100, 1, 100_000),
+  ALERT_INTERVAL_MS: integer(10_000, 200, 600_000),
+  ALERT_FOR_SECONDS: integer(30, 0, 3_600),
+  ALERT_REPLICA_LAG_SECONDS: integer(10, 1, 3_600),
+  ALERT_OUTBOX_AGE_SECONDS: integer(60, 1, 86_400),
+  ALERT_TAKE_FAILURE_PERCENT: integer(10, 1, 100),
+  ALERT_DELIVERY_ATTEMPTS: integer(8, 1, 50),
+  ALERT_DELIVERY_TIMEOUT_MS: integer(5_000, 100, 60_000),
 });
 
 /** Every variable the product reads, for the README and `--help`. */
@@ -260,6 +270,15 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       activeCheckIntervalSeconds: e.ACTIVE_CHECK_INTERVAL,
       activeCheckRate: e.ACTIVE_CHECK_RATE,
     },
+    alerts: {
+      intervalMs: e.ALERT_INTERVAL_MS,
+      forSeconds: e.ALERT_FOR_SECONDS,
+      replicaLagSeconds: e.ALERT_REPLICA_LAG_SECONDS,
+      outboxAgeSeconds: e.ALERT_OUTBOX_AGE_SECONDS,
+      takeFailurePercent: e.ALERT_TAKE_FAILURE_PERCENT,
+      deliveryAttempts: e.ALERT_DELIVERY_ATTEMPTS,
+      deliveryTimeoutMs: e.ALERT_DELIVERY_TIMEOUT_MS,
+    },
   });
 }
 
@@ -275,7 +294,8 @@ function parseDnsSd(e: z.infer<typeof EnvSchema>, problems: string[]): DnsSdSett
   const mode = e.REGISTRY_DNS_SD;
   const unicast = mode === 'unicast' || mode === 'both';
   const domain = e.REGISTRY_DNS_SD_DOMAIN?.replace(/\.+$/, '');
-  if (unicast && !domain) problems.push('REGISTRY_DNS_SD_DOMAIN: required with REGISTRY_DNS_SD=unicast or both (the unicast DNS-SD search domain, e.g. facility.example.com)');
+  if (unicast && !domain)
+    problems.push('REGISTRY_DNS_SD_DOMAIN: required with REGISTRY_DNS_SD=unicast or both (the unicast DNS-SD search domain, e.g. facility.example.com)');
   if (domain && !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(domain))
     problems.push(`REGISTRY_DNS_SD_DOMAIN: "${domain}" is not a domain name`);
   const servers = (e.REGISTRY_DNS_SD_SERVERS ?? '')

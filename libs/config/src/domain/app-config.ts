@@ -30,6 +30,20 @@ export interface AppConfigValues {
   registry: { staleGraceSeconds: number; watchdogSeconds: number; pollIntervalMs: number; dnsSd: DnsSdSettings };
   events: EventsSettings;
   routing: RoutingSettings;
+  alerts: AlertSettings;
+}
+
+/** Alert hooks (`ALERT_*`): how often conditions are checked, how long one must hold, the thresholds, delivery. */
+export interface AlertSettings {
+  intervalMs: number;
+  /** A condition fires once it has held this long (Prometheus' `for`); 0: at once. */
+  forSeconds: number;
+  replicaLagSeconds: number;
+  outboxAgeSeconds: number;
+  /** Failed takes over the last five minutes, in percent, at five takes or more. */
+  takeFailurePercent: number;
+  deliveryAttempts: number;
+  deliveryTimeoutMs: number;
 }
 
 /** Where Query APIs are discovered besides the configured registries (`REGISTRY_DNS_SD*`). */

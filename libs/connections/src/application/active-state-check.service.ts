@@ -1,13 +1,12 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { sleep } from '#common';
 import { AppConfig } from '#config';
-import { DatabaseService, LeaseService } from '#database';
+import { DatabaseService, LeaseLoop, LeaseService } from '#database';
 import { EventsService } from '#events';
 import { mapLimit } from '../domain/map-limit.js';
 import { receiverStateEvent } from '../domain/receiver-state.js';
 import { ConnectionStateRepository } from '../infra/connection-state.repository.js';
 import { DeviceGateway } from '../infra/device-gateway.js';
-import { LeaseLoop } from './lease-loop.js';
 import { LiveStateService } from './live-state.service.js';
 import { TargetResolver } from './target-resolver.js';
 

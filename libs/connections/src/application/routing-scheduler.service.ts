@@ -2,14 +2,13 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { INSTANCE_ID, sleep } from '#common';
 import { hasAtLeast, PrincipalDirectory } from '#auth';
 import { AppConfig } from '#config';
-import { DatabaseService, LeaseService } from '#database';
+import { DatabaseService, LeaseLoop, LeaseService } from '#database';
 import type { Actor } from '../domain/actor.js';
 import { activeMismatches, type ConnectionPlan } from '../domain/connection-plan.js';
 import { ConnectionStateRepository, type DeviceSchedule } from '../infra/connection-state.repository.js';
 import { DeviceGateway } from '../infra/device-gateway.js';
 import { IdempotencyRepository } from '../infra/idempotency.repository.js';
 import { SalvoRepository, type ControllerSchedule } from '../infra/salvo.repository.js';
-import { LeaseLoop } from './lease-loop.js';
 import { RoutingRecorder } from './routing-recorder.js';
 import { SalvoService } from './salvo.service.js';
 import { TargetResolver } from './target-resolver.js';

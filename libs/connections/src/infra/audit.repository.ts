@@ -63,6 +63,16 @@ export class AuditRepository {
   }
 
   /** Newest first; `before` is the last id of the previous page. */
+  /** Takes (single and in salvos) recorded since `seconds` ago, and how many failed: through routing_audit_at. */
+  async recentTakes(sql: Sql, seconds: number): Promise<{ total: number; failed: number }> {
+    const [row] = await sql.query<{ total: number; failed: number }>(
+      `SELECT count(*)::int AS total, count(*) FILTER (WHERE outcome = 'failed')::int AS failed FROM routing_audit
+       WHERE at > now() - make_interval(secs => $1) AND action IN ('connection.take', 'salvo.take')`,
+      [seconds],
+    );
+    return row;
+  }
+
   async find(sql: Sql, filter: AuditFilter): Promise<AuditRecord[]> {
     const where: string[] = [];
     const params: unknown[] = [];

@@ -1,4 +1,4 @@
-import type { LeaseService } from '#database';
+import type { LeaseService } from './lease.service.js';
 
 /**
  * Runs `body` while this replica holds the lease `name`: started when it is acquired, awaited when it is

@@ -1,0 +1,96 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Principal } from '#auth';
+import { CurrentPrincipal, DomainError, RequireRole, storedUuid } from '#common';
+import { AlertHooksService } from '../application/alert-hooks.service.js';
+import { ALERT_NAMES, HOOK_FORMATS, type PublicHook } from '../domain/alert-hook.js';
+
+const HOOK_BODY = {
+  schema: {
+    type: 'object',
+    required: ['name', 'url'],
+    properties: {
+      name: { type: 'string' },
+      url: { type: 'string', description: 'http(s) URL; shown back without its path (a Slack webhook’s path is its credential)' },
+      format: { type: 'string', enum: [...HOOK_FORMATS], default: 'generic' },
+      secret: { type: 'string', nullable: true, description: '16+ characters: signs each body (X-Nmos-Control-Signature: sha256=HMAC); never shown back' },
+      alerts: { type: 'array', items: { type: 'string', enum: [...ALERT_NAMES] }, description: 'empty: every alert' },
+      enabled: { type: 'boolean', default: true },
+    },
+  },
+};
+
+/** Alerts and the hooks they are sent to (HA guide §7 "configured alert hooks"). */
+@ApiTags('alerts')
+@ApiBearerAuth()
+@Controller('api/alerts')
+export class AlertsController {
+  constructor(private readonly hooks: AlertHooksService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Alerts firing now, then the latest resolved (viewer and up)' })
+  @ApiQuery({ name: 'limit', required: false, description: '1-1000, default 100' })
+  alerts(@Query('limit') limit?: string) {
+    return this.hooks.alerts(limitOf(limit));
+  }
+
+  @Get('hooks')
+  @RequireRole('admin')
+  @ApiOperation({ summary: 'The alert hooks (admin); URLs without their path, secrets never' })
+  list(): Promise<PublicHook[]> {
+    return this.hooks.list();
+  }
+
+  @Post('hooks')
+  @RequireRole('admin')
+  @ApiOperation({ summary: 'Add a hook (admin): a generic JSON or Slack-compatible webhook, for every alert or those listed' })
+  @ApiBody(HOOK_BODY)
+  create(@Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<PublicHook> {
+    return this.hooks.create(body, { kind: principal.kind, id: principal.id, name: principal.name });
+  }
+
+  @Patch('hooks/:id')
+  @RequireRole('admin')
+  @ApiOperation({ summary: 'Change a hook (admin): fields left out are kept, the URL and secret included' })
+  @ApiBody(HOOK_BODY)
+  update(@Param('id') id: string, @Body() body: unknown): Promise<PublicHook> {
+    return this.hooks.update(uuidOf(id), body);
+  }
+
+  @Delete('hooks/:id')
+  @HttpCode(204)
+  @RequireRole('admin')
+  async remove(@Param('id') id: string): Promise<void> {
+    await this.hooks.remove(uuidOf(id));
+  }
+
+  @Post('hooks/:id/test')
+  @HttpCode(202)
+  @RequireRole('admin')
+  @ApiOperation({ summary: 'Queue a test notification to this hook (admin); see the delivery log for how it went' })
+  test(@Param('id') id: string) {
+    return this.hooks.test(uuidOf(id));
+  }
+
+  @Get('deliveries')
+  @RequireRole('admin')
+  @ApiOperation({ summary: 'The delivery log, newest first (admin): every notification per hook, attempts, last answer or error' })
+  @ApiQuery({ name: 'hook_id', required: false })
+  @ApiQuery({ name: 'limit', required: false, description: '1-1000, default 100' })
+  deliveries(@Query('hook_id') hookId?: string, @Query('limit') limit?: string) {
+    return this.hooks.deliveries(hookId === undefined ? undefined : uuidOf(hookId, 'hook_id'), limitOf(limit));
+  }
+}
+
+function uuidOf(value: string, field = 'id'): string {
+  if (storedUuid.safeParse(value).success) return value;
+  throw new DomainError('invalid', 'validation_failed', `${field}: must be a UUID`, { fields: [{ field, message: 'must be a UUID' }] });
+}
+
+function limitOf(value: string | undefined): number {
+  const limit = value === undefined ? 100 : Number(value);
+  if (Number.isInteger(limit) && limit >= 1 && limit <= 1000) return limit;
+  throw new DomainError('invalid', 'validation_failed', 'limit: must be a whole number from 1 to 1000', {
+    fields: [{ field: 'limit', message: 'must be a whole number from 1 to 1000' }],
+  });
+}
