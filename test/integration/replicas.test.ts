@@ -50,6 +50,7 @@ describe('stateless replicas on one database', () => {
     for (const replica of three) expect((await replica.api.get('/api/health/detail')).status).toBe(200);
     const migrations = await pg.query<{ name: string; n: string }>('SELECT name, count(*) AS n FROM schema_migrations GROUP BY name', [], 'fresh');
     expect(migrations.map((m) => m.name).sort()).toEqual([
+      'Alerts1764201601100',
       'AuthTables1764201600100',
       'EventsOutbox1764201600400',
       'LeaseTable1764201600000',
@@ -60,6 +61,7 @@ describe('stateless replicas on one database', () => {
       'RegistryPolledTypes1764201600600',
       'RegistryUrlCredentials1764201600800',
       'Routing1764201600500',
+      'RoutingAuditTime1764201601000',
     ]);
     expect(migrations.every((m) => m.n === '1')).toBe(true);
     const admins = await pg.query('SELECT username FROM users', [], 'fresh');

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { DomainError, storedActor, storedTime, storedUuid, type FieldProblem } from '#common';
-import { readBackupItems, type BackupSection, type SectionChange, type Sql } from '#database';
+import { storedActor, storedTime, storedUuid } from '#common';
+import { readBackupItems, restoreNeedingSecret, type BackupSection, type SectionChange, type Sql } from '#database';
 import { ALERT_NAMES, HOOK_FORMATS } from '../domain/alert-hook.js';
 
 const HookItem = z.strictObject({
@@ -44,29 +44,22 @@ export class AlertHooksBackupSection implements BackupSection<HookItem> {
 
   async write(sql: Sql, change: SectionChange<HookItem>): Promise<void> {
     if (change.remove.length > 0) await sql.execute('DELETE FROM alert_hooks WHERE id = ANY($1::uuid[])', [change.remove]);
-    const index = new Map(change.all.map((h, i) => [h.id, i]));
-    const problems: FieldProblem[] = [];
-    for (const hook of change.upsert) {
-      const values = [hook.id, hook.name, hook.format, hook.alerts, hook.enabled, JSON.stringify(hook.created_by), hook.created_at, hook.updated_at];
-      const updated = await sql.execute(
-        `UPDATE alert_hooks SET name = $2, format = $3, alerts = $4, enabled = $5, created_by = $6, created_at = $7, updated_at = $8,
-           url = COALESCE($9, url), secret = CASE WHEN $10::boolean THEN $11 ELSE secret END WHERE id = $1`,
-        [...values, hook.endpoint?.url ?? null, hook.endpoint !== undefined, hook.endpoint?.secret ?? null],
-      );
-      if (updated > 0) continue;
-      if (!hook.endpoint) {
-        problems.push({
-          field: `data.alert_hooks.${index.get(hook.id)}`,
-          message: `hook "${hook.name}" is not in this database and the backup holds no URL for it: take the backup with a passphrase`,
-        });
-        continue;
-      }
-      await sql.execute(
-        `INSERT INTO alert_hooks (id, name, format, alerts, enabled, created_by, created_at, updated_at, url, secret) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [...values, hook.endpoint.url, hook.endpoint.secret],
-      );
-    }
-    if (problems.length > 0)
-      throw new DomainError('invalid', 'invalid_backup', problems.map((p) => `${p.field}: ${p.message}`).join('; '), { fields: problems });
+    const values = (h: HookItem) => [h.id, h.name, h.format, h.alerts, h.enabled, JSON.stringify(h.created_by), h.created_at, h.updated_at];
+    await restoreNeedingSecret(this.name, change, (h) => h.id, {
+      hasSecret: (hook) => hook.endpoint !== undefined,
+      label: (hook) => `hook "${hook.name}"`,
+      update: async (hook) =>
+        (await sql.execute(
+          `UPDATE alert_hooks SET name = $2, format = $3, alerts = $4, enabled = $5, created_by = $6, created_at = $7, updated_at = $8,
+             url = COALESCE($9, url), secret = CASE WHEN $10::boolean THEN $11 ELSE secret END WHERE id = $1`,
+          [...values(hook), hook.endpoint?.url ?? null, hook.endpoint !== undefined, hook.endpoint?.secret ?? null],
+        )) > 0,
+      insert: async (hook) => {
+        await sql.execute(
+          `INSERT INTO alert_hooks (id, name, format, alerts, enabled, created_by, created_at, updated_at, url, secret) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+          [...values(hook), hook.endpoint!.url, hook.endpoint!.secret],
+        );
+      },
+    });
   }
 }

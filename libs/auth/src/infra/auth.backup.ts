@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { DomainError, storedTime, storedUuid } from '#common';
-import { readBackupItems, type BackupSection, type SectionChange, type Sql } from '#database';
+import { readBackupItems, restoreNeedingSecret, type BackupSection, type SectionChange, type Sql } from '#database';
 import { USER_ROLES } from '../domain/role.js';
 
 const UserItem = z.strictObject({
@@ -128,29 +128,25 @@ export class ApiTokensBackupSection implements BackupSection<ApiTokenItem> {
 
   async write(sql: Sql, change: SectionChange<ApiTokenItem>): Promise<void> {
     if (change.remove.length > 0) await sql.execute('DELETE FROM api_tokens WHERE id = ANY($1::uuid[])', [change.remove]);
-    const [index, problems] = [new Map(change.all.map((t, i) => [t.id, i])), [] as Array<{ field: string; message: string }>];
-    for (const token of change.upsert) {
-      const createdBy = token.created_by && (await sql.query('SELECT 1 FROM users WHERE id = $1', [token.created_by])).length > 0 ? token.created_by : null;
-      const updated = await sql.execute(
-        `UPDATE api_tokens SET name = $2, prefix = $3, created_by = $4, created_at = $5, last_used_at = $6, revoked_at = $7,
-           token_hash = COALESCE(decode($8, 'hex'), token_hash) WHERE id = $1`,
-        [token.id, token.name, token.prefix, createdBy, token.created_at, token.last_used_at, token.revoked_at, token.token_hash ?? null],
-      );
-      if (updated > 0) continue;
-      if (!token.token_hash) {
-        problems.push({
-          field: `data.api_tokens.${index.get(token.id)}`,
-          message: `token "${token.name}" is not in this database and the backup holds no hash for it: take the backup with a passphrase, or leave the token out`,
-        });
-        continue;
-      }
-      await sql.execute(
-        `INSERT INTO api_tokens (id, name, prefix, role, created_by, created_at, last_used_at, revoked_at, token_hash)
-         VALUES ($1, $2, $3, 'automation', $4, $5, $6, $7, decode($8, 'hex'))`,
-        [token.id, token.name, token.prefix, createdBy, token.created_at, token.last_used_at, token.revoked_at, token.token_hash],
-      );
-    }
-    if (problems.length > 0)
-      throw new DomainError('invalid', 'invalid_backup', problems.map((p) => `${p.field}: ${p.message}`).join('; '), { fields: problems });
+    // A creator the target does not have (removed, or never there) is forgotten, as deleting a user does.
+    const creatorOf = async (token: ApiTokenItem) =>
+      token.created_by && (await sql.query('SELECT 1 FROM users WHERE id = $1', [token.created_by])).length > 0 ? token.created_by : null;
+    await restoreNeedingSecret(this.name, change, (t) => t.id, {
+      hasSecret: (token) => token.token_hash !== undefined,
+      label: (token) => `token "${token.name}"`,
+      update: async (token) =>
+        (await sql.execute(
+          `UPDATE api_tokens SET name = $2, prefix = $3, created_by = $4, created_at = $5, last_used_at = $6, revoked_at = $7,
+             token_hash = COALESCE(decode($8, 'hex'), token_hash) WHERE id = $1`,
+          [token.id, token.name, token.prefix, await creatorOf(token), token.created_at, token.last_used_at, token.revoked_at, token.token_hash ?? null],
+        )) > 0,
+      insert: async (token) => {
+        await sql.execute(
+          `INSERT INTO api_tokens (id, name, prefix, role, created_by, created_at, last_used_at, revoked_at, token_hash)
+           VALUES ($1, $2, $3, 'automation', $4, $5, $6, $7, decode($8, 'hex'))`,
+          [token.id, token.name, token.prefix, await creatorOf(token), token.created_at, token.last_used_at, token.revoked_at, token.token_hash],
+        );
+      },
+    });
   }
 }

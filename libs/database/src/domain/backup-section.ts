@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { DomainError, type FieldProblem } from '#common';
 import type { Sql } from './sql.js';
 
 /** Who restores: kept with the audit rows and events a section writes. */
@@ -45,4 +46,29 @@ export interface BackupSection<T = unknown> {
 /** Rows of a query whose single column `item` is a JSON object built in SQL (times printed by PostgreSQL). */
 export async function readBackupItems<T>(sql: Sql, text: string, params?: readonly unknown[]): Promise<T[]> {
   return (await sql.query<{ item: T }>(text, params)).map((r) => r.item);
+}
+
+/**
+ * Writes items that can be updated in place but created only with their secret (an API token's hash, a
+ * hook's URL): `update` answers whether the item existed; an item the target lacks and whose secret the
+ * document does not carry is refused, naming it, after all were tried (the transaction then rolls back).
+ */
+export async function restoreNeedingSecret<T>(
+  section: string,
+  change: SectionChange<T>,
+  key: (item: T) => string,
+  steps: { update(item: T): Promise<boolean>; insert(item: T): Promise<void>; hasSecret(item: T): boolean; label(item: T): string },
+): Promise<void> {
+  const index = new Map(change.all.map((item, i) => [key(item), i]));
+  const problems: FieldProblem[] = [];
+  for (const item of change.upsert) {
+    if (await steps.update(item)) continue;
+    if (steps.hasSecret(item)) await steps.insert(item);
+    else
+      problems.push({
+        field: `data.${section}.${index.get(key(item))}`,
+        message: `${steps.label(item)} is not in this database and the backup holds no secret to create it: take the backup with a passphrase, or leave it out`,
+      });
+  }
+  if (problems.length > 0) throw new DomainError('invalid', 'invalid_backup', problems.map((p) => `${p.field}: ${p.message}`).join('; '), { fields: problems });
 }

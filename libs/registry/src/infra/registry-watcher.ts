@@ -249,13 +249,24 @@ export class RegistryWatcher {
         }
         await batch.applyTo(this.hooks);
         if (!syncing) this.hooks.state({ event: true });
-        if (syncing) {
-          clearTimeout(quiet);
-          quiet = setTimeout(() => enqueue(endSync), this.timing.syncQuietMs);
-        }
+        if (syncing) armQuiet();
       };
+      /**
+       * The snapshot is over once the registry has sent nothing for syncQuietMs and nothing waits to be
+       * applied. Counted from its last message, not from the end of an apply: a slow merged view resumes
+       * the socket and applies for longer than that, and ending the sync then would sweep resources whose
+       * grains are still on their way (removed, then added again a moment later).
+       */
+      const armQuiet = () => {
+        clearTimeout(quiet);
+        quiet = setTimeout(() => {
+          if (scheduled || inboxItems > 0 || socket.isPaused || Date.now() - lastMessageAt < this.timing.syncQuietMs) return armQuiet();
+          enqueue(endSync);
+        }, this.timing.syncQuietMs);
+      };
+      let lastMessageAt = Date.now();
       socket.on('message', (raw) => {
-        lastHeard = Date.now();
+        lastHeard = lastMessageAt = Date.now();
         try {
           const items = grainItems(raw.toString());
           inbox.push(items);
