@@ -21,7 +21,14 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         MetricsModule,
-        DatabaseModule.forRoot([...DATABASE_MIGRATIONS, ...AUTH_MIGRATIONS, ...REGISTRY_MIGRATIONS, ...EVENTS_MIGRATIONS, ...CONNECTIONS_MIGRATIONS, ...ALERTS_MIGRATIONS]),
+        DatabaseModule.forRoot([
+          ...DATABASE_MIGRATIONS,
+          ...AUTH_MIGRATIONS,
+          ...REGISTRY_MIGRATIONS,
+          ...EVENTS_MIGRATIONS,
+          ...CONNECTIONS_MIGRATIONS,
+          ...ALERTS_MIGRATIONS,
+        ]),
         AuthModule,
         HealthModule,
         EventsModule,

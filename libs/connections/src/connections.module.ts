@@ -28,7 +28,13 @@ import { GuardRepository } from './infra/guard.repository.js';
 import { IdempotencyRepository } from './infra/idempotency.repository.js';
 import { InflightRepository } from './infra/inflight.repository.js';
 import { SalvoRepository } from './infra/salvo.repository.js';
-import { LocksBackupSection, PoliciesBackupSection, RoutingSettingsBackupSection, SalvosBackupSection, SchedulesBackupSection } from './infra/routing.backup.js';
+import {
+  LocksBackupSection,
+  PoliciesBackupSection,
+  RoutingSettingsBackupSection,
+  SalvosBackupSection,
+  SchedulesBackupSection,
+} from './infra/routing.backup.js';
 import { Routing1764201600500 } from './migrations/1764201600500-routing.js';
 import { RoutingAuditTime1764201601000 } from './migrations/1764201601000-routing-audit-time.js';
 import { RoutingConditions } from './application/routing.conditions.js';
