@@ -13,3 +13,4 @@ export { Public, RequireRole, CurrentPrincipal, PUBLIC_ROUTE, REQUIRED_ROLE, typ
 export { zodProblems, parseInput } from './domain/zod-problems.js';
 export { taiNowNanos, parseTai, formatTai, taiToDate } from './domain/tai.js';
 export { storedTime, storedActor, storedUuid } from './domain/stored-fields.js';
+export type { Actor } from './domain/actor.js';

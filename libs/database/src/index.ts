@@ -6,5 +6,5 @@ export type { Sql, Row } from './domain/sql.js';
 export type { ReplicaStatus } from './infra/replica-set.js';
 export type { MigrationClass } from './infra/migration-runner.js';
 export { PostgresServer, serverOsUser, type PostgresServerOptions } from './infra/postgres-server.js';
-export { readBackupItems, restoreNeedingSecret, type BackupSection, type SectionChange, type BackupActor } from './domain/backup-section.js';
+export { readBackupItems, restoreNeedingSecret, type BackupSection, type SectionChange } from './domain/backup-section.js';
 export { LeaseLoop } from './application/lease-loop.js';

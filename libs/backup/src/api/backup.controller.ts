@@ -2,8 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Post, Query, Req, Res } from 
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
-import { CurrentPrincipal, DomainError, RequireRole } from '#common';
-import type { BackupActor } from '#database';
+import { CurrentPrincipal, DomainError, RequireRole, type Actor } from '#common';
 import { BackupService, type RestoreReport } from '../application/backup.service.js';
 import type { BackupDocument } from '../domain/backup-document.js';
 import { checkedPassphrase } from '../domain/sealed-secrets.js';
@@ -62,7 +61,7 @@ export class BackupController {
   }
 }
 
-function actorOf(principal: Principal, request: FastifyRequest): BackupActor {
+function actorOf(principal: Principal, request: FastifyRequest): Actor {
   return { kind: principal.kind, id: principal.id, name: principal.name, requestId: request.id };
 }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError, INSTANCE_ID, zodProblems, type FieldProblem } from '#common';
-import { DatabaseService, type BackupActor, type BackupSection, type Sql } from '#database';
+import { DomainError, INSTANCE_ID, zodProblems, type Actor, type FieldProblem } from '#common';
+import { DatabaseService, type BackupSection, type Sql } from '#database';
 import { EventsService } from '#events';
 import { BACKUP_FORMAT, BACKUP_VERSION, BackupDocument, checksumOf } from '../domain/backup-document.js';
 import { duplicateKeys, planSection, type RestoreMode, type SectionPlan } from '../domain/restore-plan.js';
@@ -44,7 +44,7 @@ export class BackupService {
     @Inject(BACKUP_SECTIONS) private readonly sections: BackupSection[],
   ) {}
 
-  async backup(actor: BackupActor, passphrase: string | undefined): Promise<BackupDocument> {
+  async backup(actor: Actor, passphrase: string | undefined): Promise<BackupDocument> {
     const read = await this.db.write(async (sql) => {
       // One snapshot for every section, times printed the same way whatever the server's zone.
       await sql.execute('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
@@ -76,7 +76,7 @@ export class BackupService {
     return { ...document, checksum: checksumOf(document) };
   }
 
-  async restore(body: unknown, options: RestoreOptions, actor: BackupActor): Promise<RestoreReport> {
+  async restore(body: unknown, options: RestoreOptions, actor: Actor): Promise<RestoreReport> {
     const { document, items } = this.check(body, options.passphrase);
     const work = async (sql: Sql): Promise<RestoreReport> => {
       await sql.execute("SET LOCAL TimeZone = 'UTC'");
@@ -155,7 +155,14 @@ export class BackupService {
     const key = section.key(item);
     const secret = secrets[key];
     if (secret === undefined || !section.secret) return item;
-    const result = section.item.safeParse(section.secret.with(item, secret));
+    let withSecret: unknown;
+    try {
+      withSecret = section.secret.with(item, secret);
+    } catch {
+      problems.push({ field: `secrets.${section.name}.${key}`, message: 'is not a secret this section can read' });
+      return item;
+    }
+    const result = section.item.safeParse(withSecret);
     if (!result.success) problems.push(...zodProblems(result.error.issues, ['secrets', section.name, key]));
     return result.success ? result.data : item;
   }

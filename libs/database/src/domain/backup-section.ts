@@ -1,14 +1,6 @@
 import type { z } from 'zod';
-import { DomainError, type FieldProblem } from '#common';
+import { DomainError, type Actor, type FieldProblem } from '#common';
 import type { Sql } from './sql.js';
-
-/** Who restores: kept with the audit rows and events a section writes. */
-export interface BackupActor {
-  kind: 'user' | 'api_token';
-  id: string;
-  name: string;
-  requestId?: string;
-}
 
 /** What a restore does to one section, worked out by the Backup module from the document and the database. */
 export interface SectionChange<T> {
@@ -40,7 +32,7 @@ export interface BackupSection<T = unknown> {
     without(item: T): T;
     with(item: T, secret: string): T;
   };
-  write(sql: Sql, change: SectionChange<T>, actor: BackupActor): Promise<void>;
+  write(sql: Sql, change: SectionChange<T>, actor: Actor): Promise<void>;
 }
 
 /** Rows of a query whose single column `item` is a JSON object built in SQL (times printed by PostgreSQL). */

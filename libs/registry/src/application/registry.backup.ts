@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Actor } from '#common';
 import type { BackupSection, Sql } from '#database';
 import { RegistryEntryInput, type SubmittedEntry } from '../domain/parse-registry-config.js';
 import { RegistryConfigRepository } from '../infra/registry-config.repository.js';
@@ -31,7 +32,7 @@ export class RegistryBackupSection implements BackupSection<SubmittedEntry> {
     return this.repository.list(sql);
   }
 
-  async write(sql: Sql, change: { all: SubmittedEntry[] }, actor: { kind: string; id: string; name: string; requestId?: string }): Promise<void> {
+  async write(sql: Sql, change: { all: SubmittedEntry[] }, actor: Actor): Promise<void> {
     await this.config.restoreIn(sql, change.all, actor);
   }
 }

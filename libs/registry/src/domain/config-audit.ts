@@ -14,9 +14,4 @@ export interface ConfigAuditRecord {
   after: PublicRegistryEntry | null;
 }
 
-export interface Actor {
-  kind: string;
-  id: string;
-  name: string;
-  requestId?: string;
-}
+export type { Actor } from '#common';
