@@ -5,7 +5,7 @@ export { createValidationPipe } from './api/validation.pipe.js';
 export { requestIdFor } from './api/request-id.js';
 export { parseJsonBody } from './api/json-body.js';
 export { createRootLogger, PinoLoggerService, type LogLevel } from './infra/pino-logger.service.js';
-export { sleep } from './domain/sleep.js';
+export { sleep, untilAborted } from './domain/sleep.js';
 export { withTimeout } from './domain/with-timeout.js';
 export { INSTANCE_ID } from './domain/instance-id.js';
 export { ExpiringCache } from './domain/expiring-cache.js';

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
+import { sleep } from '#common';
 import { AppConfig } from '#config';
-import { DatabaseService, LeaseService } from '#database';
+import { DatabaseService, LeaseLoop, LeaseService } from '#database';
 
 export const AUTH_MAINTENANCE_LEASE = 'auth-maintenance';
 const PRUNE_INTERVAL_MS = 60_000;
@@ -12,31 +13,30 @@ const PRUNE_INTERVAL_MS = 60_000;
 @Injectable()
 export class LoginFailuresJanitor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(LoginFailuresJanitor.name);
-  private timer?: NodeJS.Timeout;
+  private readonly lease: LeaseLoop;
 
   constructor(
     private readonly db: DatabaseService,
-    private readonly leases: LeaseService,
     private readonly config: AppConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.leases.participate(AUTH_MAINTENANCE_LEASE, {
-      acquired: () => {
-        this.timer = setInterval(() => void this.prune(), PRUNE_INTERVAL_MS);
-        this.timer.unref();
-        void this.prune();
-      },
-      lost: () => clearInterval(this.timer),
+    leases: LeaseService,
+  ) {
+    this.lease = new LeaseLoop(leases, AUTH_MAINTENANCE_LEASE, async (holding, stopped) => {
+      while (holding()) {
+        await this.prune();
+        await sleep(PRUNE_INTERVAL_MS, stopped);
+      }
     });
   }
 
-  beforeApplicationShutdown(): void {
-    clearInterval(this.timer);
+  onApplicationBootstrap(): void {
+    this.lease.start();
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.lease.stop();
   }
 
   private async prune(): Promise<void> {
-    if (!this.leases.isHeld(AUTH_MAINTENANCE_LEASE)) return;
     try {
       const removed = await this.db.write((sql) =>
         sql.execute('DELETE FROM login_failures WHERE window_started_at <= now() - make_interval(secs => $1)', [this.config.login.windowSeconds]),

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { sleep } from '#common';
 import { AppConfig } from '#config';
-import { DatabaseService, LeaseService } from '#database';
+import { DatabaseService, LeaseLoop, LeaseService } from '#database';
 import { MetricsService, type Counter } from '#metrics';
 import { toPublished, type StoredEvent } from '../domain/event.js';
 import { OUTBOX_CHANNEL, OutboxRepository } from '../infra/outbox.repository.js';
@@ -26,23 +26,25 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly published: Counter;
   private readonly republished: Counter;
   private readonly logger = new Logger(OutboxRelay.name);
-  private running?: Promise<void>;
-  private abort?: AbortController;
+  private readonly lease: LeaseLoop;
   private lastBroker?: string;
   private replayPending = false;
   private wake?: AbortController;
   private notified = false;
-  private stopListening?: () => Promise<void>;
 
   constructor(
     private readonly db: DatabaseService,
-    private readonly leases: LeaseService,
+    leases: LeaseService,
     private readonly outbox: OutboxRepository,
     private readonly link: BrokerLink,
     private readonly config: AppConfig,
     metrics: MetricsService,
   ) {
-    this.published = metrics.counter({ name: 'nmos_control_events_published_total', help: 'Events this replica published and the broker acknowledged (relay lease holder)' });
+    this.lease = new LeaseLoop(leases, EVENT_RELAY_LEASE, (holding, stopped) => this.relay(holding, stopped));
+    this.published = metrics.counter({
+      name: 'nmos_control_events_published_total',
+      help: 'Events this replica published and the broker acknowledged (relay lease holder)',
+    });
     this.republished = metrics.counter({
       name: 'nmos_control_events_republished_total',
       help: 'Events published again after moving to another broker of a pair (the replay window)',
@@ -54,28 +56,24 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       if (this.lastBroker !== undefined && this.lastBroker !== broker) this.replayPending = true;
       this.lastBroker = broker;
     });
-    this.leases.participate(EVENT_RELAY_LEASE, { acquired: () => this.begin(), lost: () => this.end() });
+    this.lease.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.end();
+  beforeApplicationShutdown(): Promise<void> {
+    return this.lease.stop();
   }
 
-  private begin(): void {
-    this.abort = new AbortController();
-    this.stopListening = this.db.listen(OUTBOX_CHANNEL, () => {
+  /** The relay's turn: woken by every commit's NOTIFY while it holds the lease. */
+  private async relay(holding: () => boolean, stopped: AbortSignal): Promise<void> {
+    const stopListening = this.db.listen(OUTBOX_CHANNEL, () => {
       this.notified = true;
       this.wake?.abort();
     });
-    this.running = this.loop(this.abort.signal);
-  }
-
-  private async end(): Promise<void> {
-    this.abort?.abort();
-    await this.stopListening?.();
-    this.stopListening = undefined;
-    await this.running;
-    this.running = undefined;
+    try {
+      await this.loop(holding, stopped);
+    } finally {
+      await stopListening();
+    }
   }
 
   /** Sleeps until a commit notifies new events, the safety-net period passes, or the relay stops. */
@@ -90,7 +88,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     signal.removeEventListener('abort', onStop);
   }
 
-  private async loop(signal: AbortSignal): Promise<void> {
+  private async loop(holding: () => boolean, signal: AbortSignal): Promise<void> {
     let failures = 0;
     let lastPrune = 0;
     while (!signal.aborted) {
@@ -110,7 +108,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
           lastPrune = Date.now();
           await this.db.write((sql) => this.outbox.prune(sql, this.config.events.retentionSeconds));
         }
-        if (!this.leases.isHeld(EVENT_RELAY_LEASE)) break;
+        if (!holding()) break;
         this.notified = false;
         const batch = await this.db.write((sql) => this.outbox.nextBatch(sql, BATCH));
         if (batch.length === 0) {

@@ -1,7 +1,8 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { isDeepStrictEqual } from 'node:util';
 import { AppConfig } from '#config';
-import { LeaseService } from '#database';
+import { untilAborted } from '#common';
+import { LeaseLoop, LeaseService } from '#database';
 import { DISCOVERED_REGISTRY_NAME } from '../domain/dns-sd.js';
 import type { RegistryEntry } from '../domain/registry-entry.js';
 import { RegistryWatcher, type WatcherHooks, type WatcherTiming } from '../infra/registry-watcher.js';
@@ -30,6 +31,7 @@ export class RegistryWatchersService implements OnApplicationBootstrap, BeforeAp
   private discoveryRevision = -1;
   private reconciling = false;
   private readonly timing: WatcherTiming;
+  private readonly lease: LeaseLoop;
 
   constructor(
     private readonly leases: LeaseService,
@@ -39,6 +41,11 @@ export class RegistryWatchersService implements OnApplicationBootstrap, BeforeAp
     private readonly stateLog: RegistryStatePublisher,
     private readonly settings: AppConfig,
   ) {
+    this.lease = new LeaseLoop(leases, REGISTRY_WATCHERS_LEASE, async (_holding, stopped) => {
+      this.begin();
+      await untilAborted(stopped);
+      await this.end();
+    });
     this.timing = {
       watchdogMs: settings.registry.watchdogSeconds * 1000,
       pollIntervalMs: settings.registry.pollIntervalMs,
@@ -49,11 +56,11 @@ export class RegistryWatchersService implements OnApplicationBootstrap, BeforeAp
   }
 
   onApplicationBootstrap(): void {
-    this.leases.participate(REGISTRY_WATCHERS_LEASE, { acquired: () => this.begin(), lost: () => this.end() });
+    this.lease.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.end();
+  beforeApplicationShutdown(): Promise<void> {
+    return this.lease.stop();
   }
 
   private begin(): void {
