@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { getEventListeners } from 'node:events';
-import { sleep } from './sleep.js';
+import { sleep, untilAborted } from './sleep.js';
 
 describe('sleep', () => {
   it('leaves no abort listener behind, however often a loop calls it', async () => {
@@ -15,5 +15,19 @@ describe('sleep', () => {
     controller.abort();
     await expect(waiting).resolves.toBeUndefined();
     await expect(sleep(60_000, controller.signal)).resolves.toBeUndefined();
+  });
+});
+
+describe('untilAborted', () => {
+  it('waits for the abort, and not at all once aborted', async () => {
+    const controller = new AbortController();
+    let done = false;
+    const waiting = untilAborted(controller.signal).then(() => (done = true));
+    await sleep(20);
+    expect(done).toBe(false);
+    controller.abort();
+    await waiting;
+    expect(done).toBe(true);
+    await expect(untilAborted(controller.signal)).resolves.toBeUndefined();
   });
 });
