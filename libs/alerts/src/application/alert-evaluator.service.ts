@@ -171,7 +171,7 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
     const resolved = notification({ ...condition, key: fired.key }, 'resolved', startedAt, new Date().toISOString());
     log.push(...(await this.notifyAll(resolved)));
     await this.db
-      .write(async (sql) => {
+      .writeThrough(async (sql) => {
         await this.repository.recordPast(sql, resolved);
         for (const { hook, n, outcome } of log) await this.repository.logDelivered(sql, hook.id, n, outcome);
         await this.events.record(sql, alertEvent(fired));

@@ -3,12 +3,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, INSTANCE_ID, toErrorResponse } from '#common';
 import { DatabaseService } from '#database';
 import { IdempotencyRepository } from '../infra/idempotency.repository.js';
-import { RoutingRecorder } from './routing-recorder.js';
 
 export interface IdempotentAttempt {
   /**
    * An earlier attempt with this key may have acted already: it died, or it acted on the device and then
-   * could not record it (the database failed over for longer than the recorder waits). An immediate take
+   * could not record it (the database failed over for longer than `writeThrough` waits). An immediate take
    * checks what the device shows before acting again, so its key acts at most once; salvos and
    * scheduled takes do not check yet, and act again.
    */
@@ -39,7 +38,6 @@ export class IdempotencyService {
   constructor(
     private readonly db: DatabaseService,
     private readonly repository: IdempotencyRepository,
-    private readonly recorder: RoutingRecorder,
   ) {}
 
   async run<T>(
@@ -80,7 +78,7 @@ export class IdempotencyService {
   private async act<T>(owner: string, key: string, work: () => Promise<{ status: number; body: T }>): Promise<{ status: number; body: T }> {
     try {
       const answer = await work();
-      await this.recorder.persist((sql) => this.repository.complete(sql, owner, key, answer.status, answer.body));
+      await this.db.writeThrough((sql) => this.repository.complete(sql, owner, key, answer.status, answer.body));
       return answer;
     } catch (err) {
       // A refusal (4xx, as the HTTP edge would answer it) is what a retry would meet again: kept. Device and
@@ -88,7 +86,7 @@ export class IdempotencyService {
       // runs again, resumed: it checks the device first, since this attempt may have acted.
       const refusal = err instanceof DomainError && err.details.retryAfterSeconds === undefined ? toErrorResponse(err, undefined, this.logger) : undefined;
       if (refusal && refusal.status < 500) {
-        await this.recorder.persist((sql) => this.repository.complete(sql, owner, key, refusal.status, refusal.body)).catch(() => undefined);
+        await this.db.writeThrough((sql) => this.repository.complete(sql, owner, key, refusal.status, refusal.body)).catch(() => undefined);
       } else {
         await this.db.write((sql) => this.repository.releaseForRetry(sql, owner, key)).catch(() => undefined);
       }

@@ -1,6 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { formatTai, INSTANCE_ID, sleep, taiToDate } from '#common';
-import { DatabaseService, DatabaseUnavailableError, type Sql } from '#database';
+import { Injectable } from '@nestjs/common';
+import { formatTai, INSTANCE_ID, taiToDate } from '#common';
+import { DatabaseService, type Sql } from '#database';
 import { EventsService } from '#events';
 import { MetricsService, type Counter, type Histogram } from '#metrics';
 import { eventActor, type Actor } from '../domain/actor.js';
@@ -21,9 +21,6 @@ export interface RoutingChange {
   actor?: Actor;
 }
 
-/** How long a write after a device already acted keeps trying through a database failover. */
-const PERSIST_FOR_MS = 10_000;
-
 /**
  * Writes what happened: each verified /active (with its receiver.state.changed event), the activations
  * scheduled on devices and the audit rows, in one transaction. The device has already acted by then, so a database outage is waited out
@@ -34,7 +31,6 @@ export class RoutingRecorder {
   private readonly outcomes: Counter<'action' | 'outcome'>;
   private readonly durations: Histogram<'action'>;
   private readonly deviceErrors: Counter<'code'>;
-  private readonly logger = new Logger(RoutingRecorder.name);
 
   constructor(
     private readonly db: DatabaseService,
@@ -63,7 +59,7 @@ export class RoutingRecorder {
 
   /** With the take's claim, released in the same transaction. Answers the device schedules it recorded. */
   async record(change: RoutingChange, claim?: ReceiverClaim): Promise<DeviceSchedule[]> {
-    const schedules = await this.persist(async (sql) => {
+    const schedules = await this.db.writeThrough(async (sql) => {
       const saved = await this.recordIn(sql, change);
       if (claim) await claim.releaseIn(sql);
       return saved;
@@ -114,20 +110,6 @@ export class RoutingRecorder {
       if (entry.duration_ms !== undefined) this.durations.observe({ action: entry.action }, entry.duration_ms / 1000);
       const code = (entry.error as { error?: unknown } | undefined)?.error;
       if (typeof code === 'string') this.deviceErrors.inc({ code });
-    }
-  }
-
-  /** Runs `work` in a transaction, retrying through a failover for up to PERSIST_FOR_MS. */
-  async persist<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
-    const deadline = Date.now() + PERSIST_FOR_MS;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.db.write(work);
-      } catch (err) {
-        if (!(err instanceof DatabaseUnavailableError) || Date.now() > deadline) throw err;
-        this.logger.warn({ attempt, err: err.message }, 'database unavailable while recording a take: retrying');
-        await sleep(Math.min(1_000, 100 * attempt));
-      }
     }
   }
 }

@@ -129,8 +129,8 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnApplicationSh
       result = { error: (err as Error).message };
     }
     if (refusal) this.logger.warn({ schedule: schedule.id, reason: refusal }, 'schedule not fired');
-    await this.recorder
-      .persist(async (sql) => {
+    await this.db
+      .writeThrough(async (sql) => {
         await this.salvos.finish(sql, schedule.id, state, result);
         if (refusal)
           await this.recorder.recordIn(sql, {
@@ -169,7 +169,7 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnApplicationSh
       }
     }
     const ok = problems.length === 0;
-    await this.recorder.persist(async (sql) => {
+    await this.db.writeThrough(async (sql) => {
       if (!(await this.state.settle(sql, schedule.id, ok ? 'activated' : 'failed', ok ? { active } : { problems, active }))) return;
       await this.recorder.recordIn(sql, {
         verified: ok ? [{ receiverId: schedule.receiver_id, active: active! }] : [],

@@ -71,7 +71,9 @@ export class SchedulesService {
         if (!found) throw new DomainError('not_found', 'schedule_not_found', `No schedule ${id}`);
         throw new DomainError('conflict', 'schedule_not_pending', `Schedule ${id} is ${found.state}: only a pending schedule can be cancelled`);
       }
-      await this.recorder.recordIn(sql, { audits: [{ action: 'schedule.cancelled', outcome: 'succeeded', actor, override_reason: override, request: { id } }] });
+      await this.recorder.recordIn(sql, {
+        audits: [{ action: 'schedule.cancelled', outcome: 'succeeded', actor, override_reason: override, request: { id } }],
+      });
       return cancelled;
     });
   }
@@ -96,7 +98,7 @@ export class SchedulesService {
     } catch (err) {
       throw deviceError(err, schedule.receiver_id);
     }
-    return this.recorder.persist(async (sql) => {
+    return this.db.writeThrough(async (sql) => {
       await this.state.settle(sql, id, 'cancelled', { device: answer });
       await this.recorder.recordIn(sql, {
         audits: [

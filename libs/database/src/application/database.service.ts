@@ -30,6 +30,8 @@ export interface DatabaseStatus {
 }
 
 const PRIMARY_PROBE_TIMEOUT_MS = 2_000;
+/** How long a write that must land keeps trying through a failover (a Patroni failover takes 8-12 s). */
+const WRITE_THROUGH_MS = 10_000;
 const PRIMARY_PROBE_CACHE_MS = 1_000;
 
 /**
@@ -115,6 +117,25 @@ export class DatabaseService implements OnApplicationShutdown {
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw this.failed(client, err);
+    }
+  }
+
+  /**
+   * A write that must land (a device has already acted; a schedule has fired): `write`, retried while
+   * the primary is away (DatabaseUnavailableError) for up to `forMs`, with a growing pause. Other
+   * failures, and the last unavailability, are thrown. `work` may run more than once: it must be one
+   * transaction's worth of idempotent SQL (it is: each attempt is rolled back or committed whole).
+   */
+  async writeThrough<T>(work: (sql: Sql) => Promise<T>, forMs = WRITE_THROUGH_MS): Promise<T> {
+    const deadline = Date.now() + forMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.write(work);
+      } catch (err) {
+        if (!(err instanceof DatabaseUnavailableError) || Date.now() > deadline) throw err;
+        this.logger.warn({ attempt, err: err.message }, 'primary unavailable for a write that must land: retrying');
+        await sleep(Math.min(1_000, 100 * attempt));
+      }
     }
   }
 
