@@ -145,7 +145,8 @@ export class SalvoService {
         }
         const verified: Array<{ receiverId: string; active: Record<string, unknown> }> = [];
         outcomes.forEach((outcome, k) => this.note(actor, salvoId, ready[k], outcome, results, audits, verified));
-        const failed = outcomes.some((o) => o.state === 'failed') || ready.length < allowed.length;
+        // Any item that did not happen counts: refused by a guard, unknown, unplannable, or failed on its device.
+        const failed = results.some((r) => r.state === 'failed');
         // Scheduled (not synchronised) salvos leave activations pending on the devices, verified after their time.
         const scheduled = ready
           .filter((_, k) => outcomes[k].state === 'scheduled')
