@@ -19,6 +19,7 @@ import { NmosReadRepository } from './infra/nmos-read.repository.js';
 import { RegistryConfigRepository } from './infra/registry-config.repository.js';
 import { RegistryDiscoveryRepository } from './infra/registry-discovery.repository.js';
 import { RegistryStateRepository } from './infra/registry-state.repository.js';
+import { REGISTRY_WATCHER_FACTORY, RegistryWatcher, type RegistryWatcherFactory } from './infra/registry-watcher.js';
 import { RegistryConfig1764201600200 } from './migrations/1764201600200-registry-config.js';
 import { RegistryPolledTypes1764201600600 } from './migrations/1764201600600-registry-polled-types.js';
 import { RegistryUrlCredentials1764201600800 } from './migrations/1764201600800-registry-url-credentials.js';
@@ -27,7 +28,13 @@ import { MergedView1764201600300 } from './migrations/1764201600300-merged-view.
 
 export const REGISTRY_BACKUP_SECTIONS = 'REGISTRY_BACKUP_SECTIONS';
 
-export const REGISTRY_MIGRATIONS = [RegistryConfig1764201600200, MergedView1764201600300, RegistryPolledTypes1764201600600, RegistryUrlCredentials1764201600800, RegistryDiscovery1764201600900];
+export const REGISTRY_MIGRATIONS = [
+  RegistryConfig1764201600200,
+  MergedView1764201600300,
+  RegistryPolledTypes1764201600600,
+  RegistryUrlCredentials1764201600800,
+  RegistryDiscovery1764201600900,
+];
 
 /**
  * The IS-04 registries the facility is discovered through: their configuration, the watchers (run by
@@ -49,6 +56,7 @@ export const REGISTRY_MIGRATIONS = [RegistryConfig1764201600200, MergedView17642
     RegistryStateRepository,
     RegistryStatusService,
     RegistryWatchersService,
+    { provide: REGISTRY_WATCHER_FACTORY, useValue: ((entry, hooks, timing) => new RegistryWatcher(entry, hooks, timing)) satisfies RegistryWatcherFactory },
     RegistryHealth,
     RegistryMetrics,
     NmosChangeFollowers,

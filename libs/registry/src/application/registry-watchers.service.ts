@@ -1,11 +1,11 @@
-import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { isDeepStrictEqual } from 'node:util';
 import { AppConfig } from '#config';
 import { untilAborted } from '#common';
 import { LeaseLoop, LeaseService } from '#database';
 import { DISCOVERED_REGISTRY_NAME } from '../domain/dns-sd.js';
 import type { RegistryEntry } from '../domain/registry-entry.js';
-import { RegistryWatcher, type WatcherHooks, type WatcherTiming } from '../infra/registry-watcher.js';
+import { REGISTRY_WATCHER_FACTORY, type RegistryWatcherFactory, type WatcherHandle, type WatcherHooks, type WatcherTiming } from '../infra/registry-watcher.js';
 import { MergedViewService } from './merged-view.service.js';
 import { RegistryConfigService } from './registry-config.service.js';
 import { RegistryDiscoveryService } from './registry-discovery.service.js';
@@ -25,7 +25,7 @@ const PRUNE_INTERVAL_MS = 1_000;
 @Injectable()
 export class RegistryWatchersService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(RegistryWatchersService.name);
-  private readonly watchers = new Map<string, RegistryWatcher>();
+  private readonly watchers = new Map<string, WatcherHandle>();
   private timers: NodeJS.Timeout[] = [];
   private revision = -1;
   private discoveryRevision = -1;
@@ -40,6 +40,7 @@ export class RegistryWatchersService implements OnApplicationBootstrap, BeforeAp
     private readonly view: MergedViewService,
     private readonly stateLog: RegistryStatePublisher,
     private readonly settings: AppConfig,
+    @Inject(REGISTRY_WATCHER_FACTORY) private readonly newWatcher: RegistryWatcherFactory,
   ) {
     this.lease = new LeaseLoop(leases, REGISTRY_WATCHERS_LEASE, async (_holding, stopped) => {
       this.begin();
@@ -153,7 +154,7 @@ export class RegistryWatchersService implements OnApplicationBootstrap, BeforeAp
         void this.saveState(entry.name, snapshot);
       },
     };
-    const watcher = new RegistryWatcher(entry, hooks, this.timing);
+    const watcher = this.newWatcher(entry, hooks, this.timing);
     this.watchers.set(entry.name, watcher);
     watcher.start();
   }

@@ -42,13 +42,24 @@ export interface WatcherTiming {
   backoffMaxMs: number;
 }
 
+/** A registry's watcher as the watchers service sees it: started once, stopped once. */
+export interface WatcherHandle {
+  readonly entry: RegistryEntry;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** Makes a registry's watcher; a provider (REGISTRY_WATCHER_FACTORY), so tests replace the real one. */
+export type RegistryWatcherFactory = (entry: RegistryEntry, hooks: WatcherHooks, timing: WatcherTiming) => WatcherHandle;
+export const REGISTRY_WATCHER_FACTORY = Symbol('REGISTRY_WATCHER_FACTORY');
+
 /**
  * Follows one registry: a websocket subscription per resource type (the sync grain is the snapshot,
  * then changes), or REST paging where websockets are not offered. A failure of any stream ends the
  * session; the next one tries the next endpoint after a jittered backoff and starts with a fresh
  * snapshot, whose completion sweeps what the registry no longer reports.
  */
-export class RegistryWatcher {
+export class RegistryWatcher implements WatcherHandle {
   private readonly logger: Logger;
   private readonly abort = new AbortController();
   private readonly sockets = new Set<WebSocket>();
