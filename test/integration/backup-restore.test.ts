@@ -264,6 +264,19 @@ describe('configuration backup and restore', () => {
   it('merge adds and updates only; replace makes each section exactly the document', async () => {
     const document = fromSource.plain;
     expect((await targetAdmin.post('/api/routing/policies', { name: 'target-only', effect: 'allow', sender: { label: 'x' } })).status).toBe(201);
+    // A merge whose item clashes with another row of the target (a hook of the same name, another id) is
+    // refused by name, and changes nothing.
+    const hooks = (await targetAdmin.get('/api/alerts/hooks')).body as Array<{ id: string; name: string }>;
+    const restoredHook = hooks.find((h) => h.name === 'ops')!;
+    expect((await targetAdmin.patch(`/api/alerts/hooks/${restoredHook.id}`, { name: 'ops-renamed' })).status).toBe(200);
+    const clash = await targetAdmin.post('/api/alerts/hooks', { name: 'ops', url: 'https://other.example.net/hook' });
+    expect(clash.status).toBe(201);
+    const refused = await targetAdmin.post('/api/restore?mode=merge', document);
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ error: 'backup_conflict', fields: [{ field: 'data.alert_hooks' }] });
+    expect(((await targetAdmin.get('/api/routing/policies')).body.policies as unknown[]).length).toBe(2);
+    expect((await targetAdmin.delete(`/api/alerts/hooks/${clash.body.id}`)).status).toBe(204);
+
     const merged = await targetAdmin.post('/api/restore?mode=merge', document);
     expect(merged.status).toBe(200);
     expect(merged.body.sections.routing_policies).toEqual({ created: [], updated: [], removed: [], unchanged: 1 });

@@ -44,9 +44,11 @@ export class UsersBackupSection implements BackupSection<UserItem> {
   async write(sql: Sql, change: SectionChange<UserItem>): Promise<void> {
     if (change.remove.length > 0) await sql.execute('DELETE FROM users WHERE lower(username) = ANY($1)', [change.remove]);
     for (const user of change.upsert) {
+      // The same name, or else the same id under another name (renamed since the backup): that row is updated.
       const [stored] = await sql.query<{ id: string; password_hash: string; token_version: number }>(
-        'SELECT id, password_hash, token_version FROM users WHERE lower(username) = lower($1) FOR UPDATE',
-        [user.username],
+        `SELECT id, password_hash, token_version FROM users WHERE lower(username) = lower($1) OR id = $2
+         ORDER BY lower(username) = lower($1) DESC LIMIT 1 FOR UPDATE`,
+        [user.username, user.id],
       );
       if (!stored) {
         await sql.execute(`INSERT INTO users (id, username, role, password_hash, token_version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [

@@ -91,7 +91,8 @@ export class BackupService {
         }
         const { change, plan } = planSection(section, await section.read(sql), incoming, options.mode);
         report.sections[section.name] = plan;
-        if (change.upsert.length > 0 || change.remove.length > 0) await section.write(sql, change, actor);
+        if (change.upsert.length > 0 || change.remove.length > 0)
+          await section.write(sql, change, actor).catch((err: unknown) => refuseConflict(section.name, err));
       }
       await this.events.record(sql, {
         type: 'config.restored',
@@ -166,6 +167,17 @@ export class BackupService {
     if (!result.success) problems.push(...zodProblems(result.error.issues, ['secrets', section.name, key]));
     return result.success ? result.data : item;
   }
+}
+
+/**
+ * Items that clash with other rows of the target (a merge bringing a hook whose name another hook has)
+ * are refused by name, not answered 500; everything else goes on as it was.
+ */
+function refuseConflict(section: string, err: unknown): never {
+  const pg = err as { code?: string; detail?: string };
+  if (pg.code !== '23505') throw err;
+  const message = `clashes with what the target holds${pg.detail ? `: ${pg.detail}` : ''} (replace instead of merge, or change the item)`;
+  throw new DomainError('conflict', 'backup_conflict', `data.${section}: ${message}`, { fields: [{ field: `data.${section}`, message }] });
 }
 
 function invalid(fields: FieldProblem[], code = 'invalid_backup'): DomainError {
