@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
 import type { PostgresServer } from '#database';
 import type { ApiClient } from '../support/api-client.js';
-import { startController, TEST_ADMIN, type RunningController } from '../support/controller.js';
+import { TEST_ADMIN, TEST_JWT_SECRET } from '../support/controller.js';
+import { ControllerProcess } from '../support/controller-process.js';
 import { EventSchemas } from '../support/event-schemas.js';
 import { eventually } from '../support/eventually.js';
 import { freePort } from '../support/free-port.js';
@@ -20,7 +21,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('alert hooks', () => {
   let dir: string;
   let pg: PostgresServer;
-  let replicas: RunningController[] = [];
+  // Separate processes: each replica has its own instance id, as in production (in-process apps share one).
+  let replicas: ControllerProcess[] = [];
   let admin: ApiClient;
   let receiver: WebhookReceiver;
   let genericId: string;
@@ -38,13 +40,16 @@ describe('alert hooks', () => {
       ALERT_DELIVERY_ATTEMPTS: '3',
       ALERT_DELIVERY_TIMEOUT_MS: '2000',
       ACTIVE_CHECK_INTERVAL: '0',
+      JWT_SECRET: TEST_JWT_SECRET,
+      ADMIN_USERNAME: TEST_ADMIN.username,
+      ADMIN_PASSWORD: TEST_ADMIN.password,
     };
-    replicas = [await startController(env), await startController(env)];
+    for (let i = 0; i < 2; i++) replicas.push(await (await ControllerProcess.spawn(env)).ready());
     admin = await replicas[0].api.loginAs(TEST_ADMIN.username, TEST_ADMIN.password);
   });
 
   afterAll(async () => {
-    for (const r of replicas) await r.close();
+    await Promise.all(replicas.map((r) => r.stop()));
     await receiver?.close();
     await pg?.stop();
     await removeDir(dir);
