@@ -71,13 +71,13 @@ export class BackupService {
       created_by: actor.name,
       instance: INSTANCE_ID,
       data,
-      secrets: passphrase === undefined || Object.keys(secrets).length === 0 ? null : sealSecrets(secrets, passphrase),
+      secrets: passphrase === undefined || Object.keys(secrets).length === 0 ? null : await sealSecrets(secrets, passphrase),
     } as const;
     return { ...document, checksum: checksumOf(document) };
   }
 
   async restore(body: unknown, options: RestoreOptions, actor: Actor): Promise<RestoreReport> {
-    const { document, items } = this.check(body, options.passphrase);
+    const { document, items } = await this.check(body, options.passphrase);
     const work = async (sql: Sql): Promise<RestoreReport> => {
       await sql.execute("SET LOCAL TimeZone = 'UTC'");
       // Two restores at once would interleave section by section: one waits for the other.
@@ -114,7 +114,7 @@ export class BackupService {
   }
 
   /** The whole document checked before anything is written; every problem named by its path. */
-  private check(body: unknown, passphrase: string | undefined): { document: BackupDocument; items: Map<string, unknown[]> } {
+  private async check(body: unknown, passphrase: string | undefined): Promise<{ document: BackupDocument; items: Map<string, unknown[]> }> {
     const parsed = BackupDocument.safeParse(body);
     if (!parsed.success) throw invalid(zodProblems(parsed.error.issues));
     const document = parsed.data;
@@ -127,7 +127,7 @@ export class BackupService {
     if (document.secrets !== null && passphrase === undefined)
       problems.push({ field: 'X-Backup-Passphrase', message: 'is required: the document holds encrypted secrets' });
     if (problems.length > 0) throw invalid(problems);
-    const secrets = document.secrets === null ? {} : openSecrets(document.secrets, passphrase!);
+    const secrets = document.secrets === null ? {} : await openSecrets(document.secrets, passphrase!);
 
     const items = new Map<string, unknown[]>();
     for (const section of this.sections) {

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCallback, type ScryptOptions } from 'node:crypto';
+import { promisify } from 'node:util';
 import { DomainError } from '#common';
 import { BACKUP_FORMAT, type SealedSecrets } from './backup-document.js';
 
@@ -9,10 +10,10 @@ export const MIN_PASSPHRASE_LENGTH = 12;
 const KDF = { name: 'scrypt' as const, N: 1 << 15, r: 8, p: 1 };
 
 /** AES-256-GCM under a key derived from the passphrase with scrypt: a wrong passphrase or an altered byte fails. */
-export function sealSecrets(secrets: SecretsBySection, passphrase: string): SealedSecrets {
+export async function sealSecrets(secrets: SecretsBySection, passphrase: string): Promise<SealedSecrets> {
   const salt = randomBytes(16);
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', keyFor(passphrase, salt, KDF), iv);
+  const cipher = createCipheriv('aes-256-gcm', await keyFor(passphrase, salt, KDF), iv);
   cipher.setAAD(Buffer.from(BACKUP_FORMAT));
   const ciphertext = Buffer.concat([cipher.update(JSON.stringify(secrets), 'utf8'), cipher.final()]);
   return {
@@ -25,10 +26,11 @@ export function sealSecrets(secrets: SecretsBySection, passphrase: string): Seal
   };
 }
 
-export function openSecrets(sealed: SealedSecrets, passphrase: string): SecretsBySection {
+export async function openSecrets(sealed: SealedSecrets, passphrase: string): Promise<SecretsBySection> {
+  const key = await keyFor(passphrase, Buffer.from(sealed.salt, 'base64'), sealed.kdf);
   let text: string;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', keyFor(passphrase, Buffer.from(sealed.salt, 'base64'), sealed.kdf), Buffer.from(sealed.iv, 'base64'));
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));
     decipher.setAAD(Buffer.from(BACKUP_FORMAT));
     decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
     text = Buffer.concat([decipher.update(Buffer.from(sealed.ciphertext, 'base64')), decipher.final()]).toString('utf8');
@@ -52,8 +54,11 @@ export function checkedPassphrase(value: string | undefined): string | undefined
   return value;
 }
 
-function keyFor(passphrase: string, salt: Buffer, kdf: SealedSecrets['kdf']): Buffer {
-  return scryptSync(passphrase, salt, 32, { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: 256 * kdf.N * kdf.r });
+const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, length: number, options: ScryptOptions) => Promise<Buffer>;
+
+/** In libuv's thread pool: scrypt's tens of milliseconds must not hold this replica's event loop (takes wait on it). */
+function keyFor(passphrase: string, salt: Buffer, kdf: SealedSecrets['kdf']): Promise<Buffer> {
+  return scrypt(passphrase, salt, 32, { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: 256 * kdf.N * kdf.r });
 }
 
 function isSecrets(value: unknown): value is SecretsBySection {
