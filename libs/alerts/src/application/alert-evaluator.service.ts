@@ -38,6 +38,8 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
   private hooks: AlertHook[] = [];
   private outage?: Promise<void>;
   private stopped = false;
+  /** Aborted at shutdown: the outage watch's waits and retry pauses end at once, not after minutes. */
+  private readonly stopping = new AbortController();
 
   constructor(
     leases: LeaseService,
@@ -49,7 +51,7 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
     private readonly sender: WebhookSender,
     private readonly config: AppConfig,
   ) {
-    this.loop = new LeaseLoop(leases, ALERTS_LEASE, (holding) => this.run(holding));
+    this.loop = new LeaseLoop(leases, ALERTS_LEASE, (holding, stopped) => this.run(holding, stopped));
     this.notifications = metrics.counter({
       name: 'nmos_control_alert_notifications_total',
       help: 'Alert notifications sent to hooks, by outcome: delivered, retried (an attempt failed, another follows), failed (given up)',
@@ -63,11 +65,12 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     await this.loop.stop();
     await this.outage;
   }
 
-  private async run(holding: () => boolean): Promise<void> {
+  private async run(holding: () => boolean, stopped: AbortSignal): Promise<void> {
     this.pendingSince.clear();
     let lastEvaluation = 0;
     while (holding()) {
@@ -76,7 +79,7 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
         await this.evaluate().catch((err) => this.logger.warn({ err: (err as Error).message }, 'alert evaluation failed'));
       }
       await this.deliverDue(holding).catch((err) => this.logger.warn({ err: (err as Error).message }, 'alert delivery failed'));
-      await sleep(DELIVERY_TICK_MS);
+      await sleep(DELIVERY_TICK_MS, stopped);
     }
     if (!this.stopped && !(await this.primaryUp())) this.outage ??= this.watchOutage().finally(() => (this.outage = undefined));
   }
@@ -165,7 +168,7 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
         fired = notification({ ...condition, key: alertKey(condition) }, 'firing', startedAt, null);
         log.push(...(await this.notifyAll(fired)));
       }
-      await sleep(Math.min(this.config.alerts.intervalMs, 5_000));
+      await sleep(Math.min(this.config.alerts.intervalMs, 5_000), this.stopping.signal);
     }
     if (!fired || this.stopped) return;
     const resolved = notification({ ...condition, key: fired.key }, 'resolved', startedAt, new Date().toISOString());
@@ -185,7 +188,7 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
     return Promise.all(hooks.map(async (hook) => ({ hook, n, outcome: await this.sendNow(hook, n) })));
   }
 
-  /** Sends with retries and backoff, from memory (the outage path). */
+  /** Sends with retries and backoff, from memory (the outage path); at shutdown, one last attempt without waiting. */
   private async sendNow(hook: AlertHook, n: AlertNotification) {
     for (let attempts = 1; ; attempts++) {
       const outcome = await this.sender.send(hook, n);
@@ -199,7 +202,7 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
           error: outcome.ok ? null : outcome.error,
           at: new Date(),
         };
-      await sleep(retryDelayMs(attempts));
+      await sleep(retryDelayMs(attempts), this.stopping.signal);
     }
   }
 }
