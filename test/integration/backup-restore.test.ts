@@ -292,4 +292,13 @@ describe('configuration backup and restore', () => {
     expect((await backupOf(targetAdmin)).data).toEqual(document.data);
     expect((await target.api.as(apiToken).get('/api/nmos/senders')).status).toBe(200);
   });
+
+  it('ends the sessions of a user whose password the restore puts back, and the backed-up password works again', async () => {
+    expect((await targetAdmin.patch('/api/me/password', { current_password: TEST_ADMIN.password, new_password: 'changed-after-backup-1' })).status).toBe(204);
+    const session = await target.api.loginAs(TEST_ADMIN.username, 'changed-after-backup-1');
+    expect((await session.post('/api/restore?mode=replace', fromSource.plain)).status).toBe(200);
+    await eventually(async () => expect((await session.get('/api/me')).status).toBe(401));
+    expect((await target.api.post('/api/login', { username: TEST_ADMIN.username, password: 'changed-after-backup-1' })).status).toBe(401);
+    targetAdmin = await target.api.loginAs(TEST_ADMIN.username, TEST_ADMIN.password);
+  });
 });

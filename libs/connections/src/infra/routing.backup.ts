@@ -73,7 +73,13 @@ const SettingItem = z.discriminatedUnion('key', [
 ]);
 type SettingItem = z.infer<typeof SettingItem>;
 
-/** Routing settings (today the default effect when no policy matches); a setting left out keeps its value. */
+/** Settings every database has and their values when a replace leaves them out (the migration's). */
+const SETTING_DEFAULTS: Record<SettingItem['key'], SettingItem['value']> = { default_effect: 'allow' };
+
+/**
+ * Routing settings (today the default effect when no policy matches). A setting always exists: one a
+ * replace leaves out goes back to its default (what the restore's report calls removed); a merge keeps it.
+ */
 @Injectable()
 export class RoutingSettingsBackupSection implements BackupSection<SettingItem> {
   readonly name = 'routing_settings';
@@ -88,7 +94,8 @@ export class RoutingSettingsBackupSection implements BackupSection<SettingItem> 
   }
 
   async write(sql: Sql, change: SectionChange<SettingItem>): Promise<void> {
-    for (const s of change.upsert)
+    const reset = change.remove.map((key) => ({ key, value: SETTING_DEFAULTS[key as SettingItem['key']] }) as SettingItem);
+    for (const s of [...change.upsert, ...reset])
       await sql.execute('INSERT INTO routing_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value', [
         s.key,
         json(s.value),
