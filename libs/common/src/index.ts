@@ -14,3 +14,4 @@ export { zodProblems, parseInput } from './domain/zod-problems.js';
 export { taiNowNanos, parseTai, formatTai, taiToDate } from './domain/tai.js';
 export { storedTime, storedActor, storedUuid } from './domain/stored-fields.js';
 export type { Actor } from './domain/actor.js';
+export { pageLimit } from './api/page-limit.js';

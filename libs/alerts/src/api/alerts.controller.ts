@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '#auth';
-import { CurrentPrincipal, DomainError, RequireRole, storedUuid } from '#common';
+import { CurrentPrincipal, DomainError, pageLimit, RequireRole, storedUuid } from '#common';
 import { AlertHooksService } from '../application/alert-hooks.service.js';
 import { ALERT_NAMES, HOOK_FORMATS, type PublicHook } from '../domain/alert-hook.js';
 
@@ -31,7 +31,7 @@ export class AlertsController {
   @ApiOperation({ summary: 'Alerts firing now, then the latest resolved (viewer and up)' })
   @ApiQuery({ name: 'limit', required: false, description: '1-1000, default 100' })
   alerts(@Query('limit') limit?: string) {
-    return this.hooks.alerts(limitOf(limit));
+    return this.hooks.alerts(pageLimit(limit));
   }
 
   @Get('hooks')
@@ -78,19 +78,11 @@ export class AlertsController {
   @ApiQuery({ name: 'hook_id', required: false })
   @ApiQuery({ name: 'limit', required: false, description: '1-1000, default 100' })
   deliveries(@Query('hook_id') hookId?: string, @Query('limit') limit?: string) {
-    return this.hooks.deliveries(hookId === undefined ? undefined : uuidOf(hookId, 'hook_id'), limitOf(limit));
+    return this.hooks.deliveries(hookId === undefined ? undefined : uuidOf(hookId, 'hook_id'), pageLimit(limit));
   }
 }
 
 function uuidOf(value: string, field = 'id'): string {
   if (storedUuid.safeParse(value).success) return value;
   throw new DomainError('invalid', 'validation_failed', `${field}: must be a UUID`, { fields: [{ field, message: 'must be a UUID' }] });
-}
-
-function limitOf(value: string | undefined): number {
-  const limit = value === undefined ? 100 : Number(value);
-  if (Number.isInteger(limit) && limit >= 1 && limit <= 1000) return limit;
-  throw new DomainError('invalid', 'validation_failed', 'limit: must be a whole number from 1 to 1000', {
-    fields: [{ field: 'limit', message: 'must be a whole number from 1 to 1000' }],
-  });
 }

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
-import { CurrentPrincipal, DomainError, RequireRole } from '#common';
+import { CurrentPrincipal, pageLimit, RequireRole } from '#common';
 import { RegistryConfigService } from '../application/registry-config.service.js';
 import type { PublicRegistryEntry } from '../domain/registry-entry.js';
 import type { Actor, ConfigAuditRecord } from '../domain/config-audit.js';
@@ -46,13 +46,7 @@ export class RegistryConfigController {
   @ApiQuery({ name: 'limit', required: false, description: '1-1000, default 100' })
   @ApiOkResponse({ type: [RegistryConfigAuditDoc] })
   audit(@Query('limit') limit?: string): Promise<ConfigAuditRecord[]> {
-    const count = limit === undefined ? 100 : Number(limit);
-    if (!Number.isInteger(count) || count < 1 || count > 1000) {
-      throw new DomainError('invalid', 'validation_failed', 'limit: must be a whole number from 1 to 1000', {
-        fields: [{ field: 'limit', message: 'must be a whole number from 1 to 1000' }],
-      });
-    }
-    return this.config.auditTrail(count);
+    return this.config.auditTrail(pageLimit(limit));
   }
 
   @Patch(':name')
