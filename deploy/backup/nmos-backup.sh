@@ -3,7 +3,7 @@
 #   dump    pg_dump of the whole database (custom format: pg_restore picks tables, runs in parallel)
 #   config  the configuration document from GET /api/backup (optional: set NMOS_CONTROL_URL)
 #   prune   removes dumps and documents older than KEEP_DAYS
-#   all     the three, in that order (the default)
+#   all     the three, in that order (the default); a failed dump prunes nothing
 # Environment: PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE (libpq's own), BACKUP_DIR (default /backup),
 # KEEP_DAYS (default 14); for `config`: NMOS_CONTROL_URL, BACKUP_USERNAME and BACKUP_PASSWORD (an admin:
 # only admins may export), BACKUP_PASSPHRASE (optional, 12+ characters: seals registry tokens and API
@@ -58,7 +58,14 @@ case "${1:-all}" in
   dump) dump ;;
   config) config ;;
   prune) prune ;;
-  all) dump && config && prune ;;
+  all)
+    # A dump that fails stops here: nothing is pruned while backups are failing. A failed configuration
+    # document (the admin's password changed, the API away) does not stop the pruning, but is reported.
+    dump
+    config || failed=1
+    prune
+    exit "${failed:-0}"
+    ;;
   *)
     echo "usage: $0 [dump|config|prune|all]" >&2
     exit 64
