@@ -4,7 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import { NmosSchemas } from '../../apps/simulator/src/index.js';
 import { IMMEDIATE } from '../../libs/connections/src/domain/activation.js';
 import { activeMismatches, planConnect, planDisconnect, planRestore } from '../../libs/connections/src/domain/connection-plan.js';
-import { parseSdp, SdpError, sdpWithMedia } from '../../libs/connections/src/domain/sdp.js';
+import { parseSdp, SdpError, sdpWithMedia } from '../../libs/common/src/domain/sdp.js';
 
 const fixture = (name: string) => readFileSync(`test/fixtures/nmos-cpp/${name}`, 'utf8');
 const captured2022_7 = fixture('sender-2022-7.sdp');

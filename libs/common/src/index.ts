@@ -15,3 +15,4 @@ export { taiNowNanos, parseTai, formatTai, taiToDate } from './domain/tai.js';
 export { storedTime, storedActor, storedUuid } from './domain/stored-fields.js';
 export type { Actor } from './domain/actor.js';
 export { pageLimit } from './api/page-limit.js';
+export { parseSdp, sdpWithMedia, SdpError, type ParsedSdp, type SdpMedia } from './domain/sdp.js';

@@ -4,6 +4,7 @@ import { DatabaseService } from './application/database.service.js';
 import { DatabaseMetrics } from './application/database.metrics.js';
 import { LeaseService } from './application/lease.service.js';
 import type { MigrationClass } from './infra/migration-runner.js';
+import type { EntityClass } from './infra/primary-data-source.js';
 import { LeaseTable1764201600000 } from './migrations/1764201600000-lease-table.js';
 
 /** This module's own tables; the app adds every other module's list in `forRoot`. */
@@ -11,15 +12,20 @@ export const DATABASE_MIGRATIONS: MigrationClass[] = [LeaseTable1764201600000];
 
 /**
  * PostgreSQL for every module: the embedded default or an external primary with replicas, migrations
- * at start under an advisory lock, failover handling, and the lease.
+ * at start under an advisory lock, failover handling, and the lease. The app lists every module's
+ * migrations and TypeORM entities in `forRoot`: one primary DataSource knows them all.
  */
 @Global()
 @Module({})
 export class DatabaseModule {
-  static forRoot(migrations: MigrationClass[]): DynamicModule {
+  static forRoot(schema: { migrations: MigrationClass[]; entities?: EntityClass[] }): DynamicModule {
     return {
       module: DatabaseModule,
-      providers: [{ provide: DatabaseService, inject: [AppConfig], useFactory: (config: AppConfig) => DatabaseService.open(config, migrations) }, LeaseService, DatabaseMetrics],
+      providers: [
+        { provide: DatabaseService, inject: [AppConfig], useFactory: (config: AppConfig) => DatabaseService.open(config, schema.migrations, schema.entities) },
+        LeaseService,
+        DatabaseMetrics,
+      ],
       exports: [DatabaseService, LeaseService],
     };
   }

@@ -5,6 +5,7 @@ export { DatabaseUnavailableError } from './domain/database-unavailable.error.js
 export type { Sql, Row } from './domain/sql.js';
 export type { ReplicaStatus } from './infra/replica-set.js';
 export type { MigrationClass } from './infra/migration-runner.js';
+export type { EntityClass } from './infra/primary-data-source.js';
 export { PostgresServer, serverOsUser, type PostgresServerOptions } from './infra/postgres-server.js';
 export { readBackupItems, restoreNeedingSecret, type BackupSection, type SectionChange } from './domain/backup-section.js';
 export { LeaseLoop } from './application/lease-loop.js';

@@ -1,5 +1,5 @@
 import type { Activation } from './activation.js';
-import { sdpWithMedia, type ParsedSdp } from './sdp.js';
+import { sdpWithMedia, type ParsedSdp } from '#common';
 
 export type LegChoice = 'primary' | 'secondary';
 

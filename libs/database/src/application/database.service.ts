@@ -2,11 +2,13 @@ import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig, describeTarget, type PostgresTarget } from '#config';
 import { sleep, withTimeout } from '#common';
 import type pg from 'pg';
+import type { DataSource } from 'typeorm';
 import { classifyDatabaseFailure } from '../domain/database-failure.js';
 import { DatabaseUnavailableError } from '../domain/database-unavailable.error.js';
 import type { Sql } from '../domain/sql.js';
 import { startEmbeddedDatabase } from '../infra/embedded-database.js';
 import { runMigrations, type MigrationClass } from '../infra/migration-runner.js';
+import { openPrimaryDataSource, type EntityClass } from '../infra/primary-data-source.js';
 import { sqlOver } from '../infra/pg-sql.js';
 import { poolOptionsFor } from '../infra/pool-options.js';
 import type { PostgresServer } from '../infra/postgres-server.js';
@@ -51,12 +53,13 @@ export class DatabaseService implements OnApplicationShutdown {
     private readonly primaryTarget: PostgresTarget,
     private readonly locator: PrimaryLocator,
     private readonly primaryPool: PrimaryPool,
+    private readonly dataSource: DataSource,
     private readonly replicas: ReplicaSet,
     private readonly listenerConfig: pg.ClientConfig,
     private readonly embedded?: PostgresServer,
   ) {}
 
-  static async open(config: AppConfig, migrations: MigrationClass[]): Promise<DatabaseService> {
+  static async open(config: AppConfig, migrations: MigrationClass[], entities: EntityClass[] = []): Promise<DatabaseService> {
     const logger = new Logger(DatabaseService.name);
     let embedded: PostgresServer | undefined;
     let primary: PostgresTarget;
@@ -76,13 +79,18 @@ export class DatabaseService implements OnApplicationShutdown {
       connectionTimeoutMillis: options.connectionTimeoutMillis,
       application_name: `${primary.applicationName}-probe`,
     });
+    const primaryPool = new PrimaryPool(locator);
+    let dataSource: DataSource | undefined;
     // A replica starting during a database outage waits for it rather than crash-looping.
     for (let attempt = 1; ; attempt++) {
       try {
         if (!(await locator.locate())) throw new Error('no writable host among DATABASE_URL hosts');
-        await runMigrations(primary, locator.current(), migrations);
+        dataSource = await openPrimaryDataSource(options, primaryPool, migrations, entities);
+        await runMigrations(dataSource);
         break;
       } catch (err) {
+        await dataSource?.destroy().catch(() => undefined);
+        dataSource = undefined;
         if (classifyDatabaseFailure(err) === 'other' && !(err as Error).message.startsWith('no writable host')) throw err;
         logger.warn({ attempt, target: describeTarget(primary), err: (err as Error).message }, 'waiting for the primary database');
         await sleep(Math.min(5_000, 500 * attempt));
@@ -100,7 +108,7 @@ export class DatabaseService implements OnApplicationShutdown {
       application_name: `${primary.applicationName}-listen`,
       keepAlive: true,
     };
-    return new DatabaseService(config.database.mode, primary, locator, new PrimaryPool(options, locator), replicas, listenerConfig, embedded);
+    return new DatabaseService(config.database.mode, primary, locator, primaryPool, dataSource!, replicas, listenerConfig, embedded);
   }
 
   /** Runs `work` in one transaction on the primary; resolves only after COMMIT succeeded. */
@@ -108,7 +116,7 @@ export class DatabaseService implements OnApplicationShutdown {
     const client = await this.checkout();
     try {
       await client.query('BEGIN');
-      const sql = sqlOver(client);
+      const sql = sqlOver(client, this.dataSource, true);
       const result = await work(sql);
       await client.query('COMMIT');
       client.release();
@@ -143,7 +151,7 @@ export class DatabaseService implements OnApplicationShutdown {
   async readPrimary<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
     const client = await this.checkout();
     try {
-      const sql = sqlOver(client);
+      const sql = sqlOver(client, this.dataSource, false);
       const result = await work(sql);
       client.release();
       sql.settle();
@@ -158,7 +166,7 @@ export class DatabaseService implements OnApplicationShutdown {
     const replica = this.replicas.pick();
     if (replica) {
       try {
-        const sql = sqlOver(replica.pool);
+        const sql = sqlOver(replica.pool, this.dataSource, false);
         const result = await work(sql);
         sql.settle();
         return result;
@@ -225,7 +233,7 @@ export class DatabaseService implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.replicas.end();
-    await this.primaryPool.end().catch(() => undefined);
+    await this.dataSource.destroy().catch(() => undefined);
     if (this.embedded) {
       await this.embedded.stop('fast');
       this.logger.log('embedded PostgreSQL stopped');

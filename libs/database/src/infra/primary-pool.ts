@@ -12,24 +12,41 @@ interface GenerationalClient extends pg.PoolClient {
  * the node behind our connections went read-only (25006), every pooled connection is suspect: `recycle()`
  * bumps a generation and clients of an older generation are discarded when next checked out, instead of
  * failing one request each (pg-pool never evicts them by itself).
+ *
+ * The pg pool itself is the primary TypeORM DataSource's (built with `clientClass` through its `extra`
+ * options and handed over with `adopt`), so entity repositories and `Sql` share one set of connections.
  */
 export class PrimaryPool {
   private readonly logger = new Logger(PrimaryPool.name);
   private generation = 0;
-  readonly pool: pg.Pool;
+  private adopted?: pg.Pool;
+  /** The client class every connection of the pool must be made with. */
+  readonly clientClass: typeof pg.Client;
 
-  constructor(options: pg.PoolConfig, locator: PrimaryLocator) {
+  constructor(locator: PrimaryLocator) {
     const owner = this;
-    class RoutedClient extends ResilientClient {
+    this.clientClass = class RoutedClient extends ResilientClient {
       readonly generation = owner.generation;
       constructor(config?: pg.ClientConfig) {
         // pg-pool keeps `password` non-enumerable (out of logs), so a spread alone would drop it.
         super({ ...config, password: config?.password, ...locator.current() });
       }
-    }
-    this.pool = new pg.Pool({ ...options, Client: RoutedClient });
-    // Without a listener, an idle connection dying with the primary would crash the process.
-    this.pool.on('error', (err) => this.logger.warn({ err: err.message }, 'idle primary connection failed'));
+    };
+  }
+
+  /** Takes over the pool built with `clientClass`. */
+  adopt(pool: pg.Pool): void {
+    this.adopted = pool;
+  }
+
+  get pool(): pg.Pool {
+    if (!this.adopted) throw new Error('the primary pool has not been built yet');
+    return this.adopted;
+  }
+
+  /** What the pool's own 'error' listener does: without one, an idle connection dying with the primary would crash the process. */
+  onIdleError(err: Error): void {
+    this.logger.warn({ err: err.message }, 'idle primary connection failed');
   }
 
   async connect(): Promise<pg.PoolClient> {
@@ -54,9 +71,5 @@ export class PrimaryPool {
         .then((client) => client.release())
         .catch(() => undefined);
     }
-  }
-
-  end(): Promise<void> {
-    return this.pool.end();
   }
 }
