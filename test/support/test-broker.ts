@@ -36,7 +36,12 @@ export class TestBroker {
       broker.subscribe(
         this.filter,
         (packet, done) => {
-          this.received.push({ topic: packet.topic, payload: JSON.parse(packet.payload.toString()), retain: packet.retain });
+          // A zero-length payload clears a retained message: recorded as null.
+          this.received.push({
+            topic: packet.topic,
+            payload: packet.payload.length === 0 ? null : JSON.parse(packet.payload.toString()),
+            retain: packet.retain,
+          });
           done();
         },
         () => resolve(),

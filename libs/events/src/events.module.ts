@@ -8,9 +8,10 @@ import { EventsService } from './application/events.service.js';
 import { OutboxBacklog } from './application/outbox-backlog.service.js';
 import { OutboxRelay } from './application/outbox-relay.service.js';
 import { OutboxRepository } from './infra/outbox.repository.js';
+import { EventsClearsRetained1764201601150 } from './migrations/1764201601150-events-clears-retained.js';
 import { EventsOutbox1764201600400 } from './migrations/1764201600400-events-outbox.js';
 
-export const EVENTS_MIGRATIONS = [EventsOutbox1764201600400];
+export const EVENTS_MIGRATIONS = [EventsOutbox1764201600400, EventsClearsRetained1764201601150];
 
 /** The transactional outbox, its relay to MQTT (lease holder), the broker connection and the catch-up API. */
 @Module({

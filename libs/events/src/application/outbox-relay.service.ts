@@ -132,9 +132,20 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
-  /** Sent in order on one connection (MQTT keeps the order); resolves when the broker acknowledged all. */
+  /**
+   * Sent in order on one connection (MQTT keeps the order); resolves when the broker acknowledged all.
+   * An event that ends its subject is followed, on its topic, by the zero-length retained publish that
+   * clears the retained state (queued right behind it, so nothing published later on the topic is cleared).
+   */
   private async publish(events: StoredEvent[]): Promise<void> {
     const prefix = this.config.events.topicPrefix;
-    await Promise.all(events.map((event) => this.link.connection.publish(`${prefix}/${event.topic}`, JSON.stringify(toPublished(event)), event.retained)));
+    const connection = this.link.connection;
+    await Promise.all(
+      events.flatMap((event) => {
+        const topic = `${prefix}/${event.topic}`;
+        const sent = connection.publish(topic, JSON.stringify(toPublished(event)), event.retained);
+        return event.clears_retained ? [sent, connection.publish(topic, '', true)] : [sent];
+      }),
+    );
   }
 }

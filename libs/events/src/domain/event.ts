@@ -7,6 +7,11 @@ export interface NewEvent {
   topic: string;
   /** Current-state topics are retained, so a late subscriber sees the present state. */
   retained: boolean;
+  /**
+   * The subject is gone (a flow deleted): the event is published not retained, then the retained
+   * message on its topic is cleared (a zero-length retained publish), so a late subscriber sees nothing.
+   */
+  clearsRetained?: boolean;
   payload: Record<string, unknown>;
   /** The user or API token, and request, that caused it, where there is one. */
   actor?: { kind: string; id: string; name: string; request_id?: string };
@@ -31,6 +36,7 @@ export interface StoredEvent {
   subject_id: string;
   topic: string;
   retained: boolean;
+  clears_retained: boolean;
   payload: Record<string, unknown>;
   actor: NewEvent['actor'] | null;
   committed_at: Date;

@@ -6,7 +6,7 @@ import type { NewEvent, StoredEvent } from '../domain/event.js';
 /** NOTIFY'd by every transaction that records an event (delivered at its commit), LISTENed to by the relay. */
 export const OUTBOX_CHANNEL = 'events_outbox';
 
-const COLUMNS = 'id, seq, type, subject_kind, subject_id, topic, retained, payload, actor, committed_at';
+const COLUMNS = 'id, seq, type, subject_kind, subject_id, topic, retained, clears_retained, payload, actor, committed_at';
 /** Any fixed number: sequence numbers are handed out by one transaction at a time. */
 const SEQUENCE_LOCK = 7_364_201_604;
 /** Events per INSERT of insertMany: bounded statement size whatever the batch. */
@@ -33,10 +33,10 @@ export class OutboxRepository {
       // escape and parse element by element).
       await sql.query(
         `WITH inserted AS (
-           INSERT INTO events (id, type, subject_kind, subject_id, topic, retained, payload, actor)
-           SELECT u.i, u.t, u.sk, u.si, u.tp, u.r, u.p, u.a
-           FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (i uuid, t text, sk text, si text, tp text, r boolean, p jsonb, a jsonb))
-             WITH ORDINALITY AS u(i, t, sk, si, tp, r, p, a, n)
+           INSERT INTO events (id, type, subject_kind, subject_id, topic, retained, clears_retained, payload, actor)
+           SELECT u.i, u.t, u.sk, u.si, u.tp, u.r, u.c, u.p, u.a
+           FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (i uuid, t text, sk text, si text, tp text, r boolean, c boolean, p jsonb, a jsonb))
+             WITH ORDINALITY AS u(i, t, sk, si, tp, r, c, p, a, n)
            ORDER BY u.n
            RETURNING 1
          )
@@ -49,7 +49,8 @@ export class OutboxRepository {
               sk: e.subject.kind,
               si: e.subject.id,
               tp: e.topic,
-              r: e.retained,
+              r: e.retained && !e.clearsRetained,
+              c: e.clearsRetained ?? false,
               p: e.payload,
               a: e.actor ?? null,
             })),
