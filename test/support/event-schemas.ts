@@ -17,6 +17,7 @@ const BY_TYPE: Array<[RegExp, string]> = [
   [/^config\.restored$/, 'config-restored.schema.json'],
   [/^alert\./, 'alert.schema.json'],
   [/^receiver\.state\./, 'receiver-state.schema.json'],
+  [/^flow\./, 'flow.schema.json'],
 ];
 
 /** The documented event schemas (docs/events/schemas), to validate what is really published. */

@@ -8,6 +8,7 @@ import { AppConfig, ConfigModule } from '#config';
 import { CONNECTIONS_MIGRATIONS, ConnectionsModule } from '#connections';
 import { DATABASE_MIGRATIONS, DatabaseModule } from '#database';
 import { EVENTS_MIGRATIONS, EventsModule } from '#events';
+import { FLOWS_ENTITIES, FLOWS_MIGRATIONS, FlowsModule } from '#flows';
 import { HealthModule } from '#health';
 import { MetricsModule } from '#metrics';
 import { REGISTRY_MIGRATIONS, RegistryModule } from '#registry';
@@ -21,18 +22,23 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         MetricsModule,
-        DatabaseModule.forRoot([
-          ...DATABASE_MIGRATIONS,
-          ...AUTH_MIGRATIONS,
-          ...REGISTRY_MIGRATIONS,
-          ...EVENTS_MIGRATIONS,
-          ...CONNECTIONS_MIGRATIONS,
-          ...ALERTS_MIGRATIONS,
-        ]),
+        DatabaseModule.forRoot({
+          migrations: [
+            ...DATABASE_MIGRATIONS,
+            ...AUTH_MIGRATIONS,
+            ...REGISTRY_MIGRATIONS,
+            ...EVENTS_MIGRATIONS,
+            ...CONNECTIONS_MIGRATIONS,
+            ...ALERTS_MIGRATIONS,
+            ...FLOWS_MIGRATIONS,
+          ],
+          entities: [...FLOWS_ENTITIES],
+        }),
         AuthModule,
         HealthModule,
         EventsModule,
         RegistryModule,
+        FlowsModule,
         ConnectionsModule,
         AlertsModule,
         BackupModule,

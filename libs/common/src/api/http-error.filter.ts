@@ -10,6 +10,7 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   not_found: 404,
   conflict: 409,
   locked: 423,
+  precondition_failed: 412,
   rate_limited: 429,
   unsupported_media_type: 415,
   unavailable: 503,

@@ -9,6 +9,8 @@ export type ErrorKind =
   | 'not_found'
   | 'conflict'
   | 'locked'
+  /** An If-Match (or version) that no longer names the current version: 412. */
+  | 'precondition_failed'
   | 'rate_limited'
   /** A body in a form the API does not read (another charset): 415. */
   | 'unsupported_media_type'

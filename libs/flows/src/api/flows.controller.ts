@@ -1,0 +1,129 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '#auth';
+import { CurrentPrincipal, DomainError, pageLimit, RequireRole } from '#common';
+import { FlowsService } from '../application/flows.service.js';
+import type { FlowView } from '../domain/flow-view.js';
+import { actorOf, versionOf } from './flow-actor.js';
+
+const uuid = new ParseUUIDPipe({ version: undefined });
+
+/** GO-NMOS's flow inventory routes (HA guide: "flow and multicast inventory"). Viewers read; engineers write; admins purge. */
+@ApiTags('flows')
+@ApiBearerAuth()
+@Controller('api/flows')
+export class FlowsController {
+  constructor(private readonly flows: FlowsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'A page of flows (limit ≤ 500, offset, sort_by, sort_order, filters, q); the total in X-Total-Count' })
+  async list(@Query() query: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<FlowView[]> {
+    const { flows, total } = await this.flows.list(query);
+    void reply.header('x-total-count', String(total));
+    return flows;
+  }
+
+  @Get('summary')
+  @ApiOperation({ summary: 'Counts: live, deleted, locked, redundant (two legs), linked to NMOS; by media type, status, availability' })
+  summary() {
+    return this.flows.summary();
+  }
+
+  @Get('search')
+  @ApiOperation({ summary: 'Text search (q) over names, labels, aliases, user fields, notes, ids and addresses; the list’s filters apply' })
+  @ApiQuery({ name: 'q', required: true })
+  async search(@Query() query: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<FlowView[]> {
+    if (!query.q) throw new DomainError('invalid', 'invalid_query', 'q: is required', { fields: [{ field: 'q', message: 'is required' }] });
+    return this.list(query, reply);
+  }
+
+  @Get('export')
+  @ApiOperation({ summary: 'Every flow the filters select, as a document POST /api/flows/import takes back unchanged' })
+  export(@Query() query: Record<string, string>) {
+    return this.flows.export(query);
+  }
+
+  @Post('import')
+  @RequireRole('engineer')
+  @ApiOperation({ summary: 'Apply an export (or a list of flows) whole or not at all (engineer and up); 400/409/423 name the row and field' })
+  import(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest) {
+    return this.flows.import(body, actorOf(principal, request));
+  }
+
+  @Get(':id')
+  async get(@Param('id', uuid) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<FlowView> {
+    const flow = await this.flows.get(id);
+    void reply.header('etag', `"${flow.version}"`);
+    return flow;
+  }
+
+  @Get(':id/audit')
+  @ApiOperation({ summary: 'Who changed this flow, what (before and after) and why, newest first' })
+  audit(@Param('id', uuid) id: string, @Query('limit') limit?: string) {
+    return this.flows.history(id, pageLimit(limit));
+  }
+
+  @Post()
+  @RequireRole('engineer')
+  @ApiOperation({ summary: 'Add a flow (engineer and up); 409 flow_exists (with existing_id) when its flow_id is taken' })
+  async create(
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<FlowView> {
+    const flow = await this.flows.create(body, actorOf(principal, request));
+    void reply.header('etag', `"${flow.version}"`);
+    return flow;
+  }
+
+  @Patch(':id')
+  @RequireRole('engineer')
+  @ApiOperation({ summary: 'Change fields (engineer and up); If-Match (or version) guards against lost updates (412); 423 when locked' })
+  async update(
+    @Param('id', uuid) id: string,
+    @Body() body: unknown,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<FlowView> {
+    const flow = await this.flows.update(id, body, versionOf(ifMatch), actorOf(principal, request));
+    void reply.header('etag', `"${flow.version}"`);
+    return flow;
+  }
+
+  @Post(':id/lock')
+  @HttpCode(200)
+  @RequireRole('engineer')
+  @ApiOperation({ summary: 'Lock ({locked: true, reason}) or unlock a flow (engineer and up): a locked flow refuses every write' })
+  lock(@Param('id', uuid) id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest) {
+    return this.flows.setLock(id, body, actorOf(principal, request));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @RequireRole('engineer')
+  @ApiOperation({ summary: 'Soft delete (engineer and up); ?hard=true removes the row (admin); 423 when locked' })
+  @ApiQuery({ name: 'hard', required: false })
+  async remove(
+    @Param('id', uuid) id: string,
+    @Query('hard') hard: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+  ) {
+    if (hard !== undefined && hard !== 'true' && hard !== 'false')
+      throw new DomainError('invalid', 'invalid_query', 'hard: must be true or false', { fields: [{ field: 'hard', message: 'must be true or false' }] });
+    if (hard === 'true' && principal.role !== 'admin') throw new DomainError('forbidden', 'forbidden', 'A hard delete is for admins');
+    await this.flows.remove(id, hard === 'true', actorOf(principal, request));
+  }
+
+  @Post(':id/fetch-sdp')
+  @HttpCode(200)
+  @RequireRole('engineer')
+  @ApiOperation({ summary: 'Read the flow’s sdp_url and take both legs, source filters and the format from it (engineer and up)' })
+  fetchSdp(@Param('id', uuid) id: string, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest) {
+    return this.flows.fetchSdp(id, actorOf(principal, request));
+  }
+}

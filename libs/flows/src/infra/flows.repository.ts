@@ -1,0 +1,132 @@
+import { Injectable } from '@nestjs/common';
+import type { Sql } from '#database';
+import { Brackets, IsNull, type SelectQueryBuilder } from 'typeorm';
+import { FlowAudit, type FlowAction } from '../domain/flow-audit.entity.js';
+import { Flow, type StoredActor } from '../domain/flow.entity.js';
+import type { FlowListQuery } from '../domain/flow-query.js';
+
+/** Columns a text search looks in: names, labels, aliases, notes, ids and addresses. */
+const SEARCHED = [
+  'display_name',
+  'note',
+  'format_summary',
+  'media_type',
+  'nmos_sender_label',
+  'nmos_node_label',
+  'nmos_device_label',
+  'nmos_flow_label',
+  ...[1, 2, 3, 4, 5, 6, 7, 8].map((n) => `alias_${n}`),
+  ...[1, 2, 3, 4, 5, 6, 7, 8].map((n) => `user_field_${n}`),
+];
+const SEARCHED_AS_TEXT = ['flow_id', 'nmos_sender_id', 'nmos_flow_id', 'multicast_addr_a', 'multicast_addr_b', 'source_addr_a', 'source_addr_b'];
+
+/** The flow inventory through TypeORM's repositories, on the caller's connection and transaction. */
+@Injectable()
+export class FlowsRepository {
+  find(sql: Sql, id: string, options: { forUpdate?: boolean; withDeleted?: boolean } = {}): Promise<Flow | null> {
+    return sql.entities.getRepository(Flow).findOne({
+      where: options.withDeleted ? { id } : { id, deleted_at: IsNull() },
+      ...(options.forUpdate ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+    });
+  }
+
+  findByFlowId(sql: Sql, flowId: string): Promise<Flow | null> {
+    return sql.entities.getRepository(Flow).findOne({ where: { flow_id: flowId, deleted_at: IsNull() } });
+  }
+
+  /** Live flows with these NMOS flow ids (the import's and the sync's duplicate check). */
+  async liveByFlowIds(sql: Sql, flowIds: string[]): Promise<Flow[]> {
+    if (flowIds.length === 0) return [];
+    return sql.entities.getRepository(Flow).createQueryBuilder('f').where('f.deleted_at IS NULL AND f.flow_id = ANY(:ids)', { ids: flowIds }).getMany();
+  }
+
+  async byIds(sql: Sql, ids: string[], forUpdate = false): Promise<Flow[]> {
+    if (ids.length === 0) return [];
+    const query = sql.entities.getRepository(Flow).createQueryBuilder('f').where('f.id = ANY(:ids)', { ids });
+    return (forUpdate ? query.setLock('pessimistic_write') : query).getMany();
+  }
+
+  async insert(sql: Sql, flows: Flow[]): Promise<void> {
+    // Chunks keep each statement's parameters under PostgreSQL's 65,535 (about 80 columns a row).
+    for (let start = 0; start < flows.length; start += 500) await sql.entities.getRepository(Flow).insert(flows.slice(start, start + 500));
+  }
+
+  async save(sql: Sql, flow: Flow): Promise<void> {
+    const { id, ...fields } = flow;
+    await sql.entities.getRepository(Flow).update({ id }, fields);
+  }
+
+  async purge(sql: Sql, id: string): Promise<void> {
+    await sql.entities.getRepository(Flow).delete({ id });
+  }
+
+  async list(sql: Sql, query: FlowListQuery): Promise<{ flows: Flow[]; total: number }> {
+    const builder = this.filtered(sql, query);
+    builder.orderBy(`f.${query.sort_by}`, query.sort_order === 'desc' ? 'DESC' : 'ASC', 'NULLS LAST').addOrderBy('f.id', 'ASC');
+    const [flows, total] = await builder.skip(query.offset).take(query.limit).getManyAndCount();
+    return { flows, total };
+  }
+
+  /** Every flow the filters select, for an export: ordered by what it holds (not when rows were written), so a re-import exports the same. */
+  all(sql: Sql, query: FlowListQuery): Promise<Flow[]> {
+    return this.filtered(sql, query).orderBy('lower(f.display_name)', 'ASC').addOrderBy('f.id', 'ASC').getMany();
+  }
+
+  async summary(sql: Sql): Promise<Record<string, unknown>> {
+    const [row] = await sql.query<Record<string, unknown>>(
+      `SELECT count(*) FILTER (WHERE deleted_at IS NULL)::int AS total,
+              count(*) FILTER (WHERE deleted_at IS NOT NULL)::int AS deleted,
+              count(*) FILTER (WHERE deleted_at IS NULL AND locked)::int AS locked,
+              count(*) FILTER (WHERE deleted_at IS NULL AND multicast_addr_b IS NOT NULL)::int AS redundant,
+              count(*) FILTER (WHERE deleted_at IS NULL AND nmos_sender_id IS NOT NULL)::int AS linked_to_nmos,
+              COALESCE((SELECT jsonb_object_agg(k, n) FROM (SELECT COALESCE(media_type, 'unknown') AS k, count(*)::int AS n FROM flows WHERE deleted_at IS NULL GROUP BY 1) m), '{}') AS by_media_type,
+              COALESCE((SELECT jsonb_object_agg(k, n) FROM (SELECT flow_status AS k, count(*)::int AS n FROM flows WHERE deleted_at IS NULL GROUP BY 1) s), '{}') AS by_status,
+              COALESCE((SELECT jsonb_object_agg(k, n) FROM (SELECT availability AS k, count(*)::int AS n FROM flows WHERE deleted_at IS NULL GROUP BY 1) a), '{}') AS by_availability
+         FROM flows`,
+    );
+    return row;
+  }
+
+  async audit(sql: Sql, entry: { flow: Flow; action: FlowAction; actor: StoredActor; diff?: FlowAudit['diff']; reason?: string | null }): Promise<void> {
+    await sql.entities.getRepository(FlowAudit).insert({
+      flow_row_id: entry.flow.id,
+      flow_id: entry.flow.flow_id,
+      action: entry.action,
+      actor: entry.actor,
+      diff: (entry.diff ?? {}) as FlowAudit['diff'] & object,
+      reason: entry.reason ?? null,
+      at: new Date(),
+    });
+  }
+
+  history(sql: Sql, id: string, limit: number): Promise<FlowAudit[]> {
+    return sql.entities.getRepository(FlowAudit).find({ where: { flow_row_id: id }, order: { seq: 'DESC' }, take: limit });
+  }
+
+  private filtered(sql: Sql, query: FlowListQuery): SelectQueryBuilder<Flow> {
+    const builder = sql.entities.getRepository(Flow).createQueryBuilder('f');
+    builder.where(query.include_deleted ? 'TRUE' : 'f.deleted_at IS NULL');
+    for (const field of ['media_type', 'st2110_format', 'flow_status', 'availability', 'data_source', 'redundancy_group', 'transport_protocol'] as const) {
+      const value = query[field];
+      if (value !== undefined) builder.andWhere(`f.${field} = :${field}`, { [field]: value });
+    }
+    for (const field of ['nmos_sender_id', 'nmos_node_id', 'nmos_device_id', 'bucket_id'] as const) {
+      const value = query[field];
+      if (value !== undefined) builder.andWhere(`f.${field} = :${field}`, { [field]: value });
+    }
+    if (query.locked !== undefined) builder.andWhere('f.locked = :locked', { locked: query.locked });
+    if (query.multicast_addr !== undefined) {
+      builder.andWhere('(f.multicast_addr_a = :group OR f.multicast_addr_b = :group)', { group: query.multicast_addr });
+    }
+    if (query.q !== undefined) {
+      const pattern = `%${query.q.replace(/[\\%_]/g, '\\$&')}%`;
+      builder.andWhere(
+        new Brackets((any) => {
+          for (const column of SEARCHED) any.orWhere(`f.${column} ILIKE :pattern`, { pattern });
+          for (const column of SEARCHED_AS_TEXT) any.orWhere(`f.${column}::text ILIKE :pattern`, { pattern });
+        }),
+      );
+    }
+    return builder;
+  }
+}
