@@ -56,3 +56,11 @@ export async function authHeaders(url: string, admin: { username: string; passwo
   const { token } = (await login.json()) as { token: string };
   return { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 }
+
+/** An authenticated JSON caller of the controller's API: method, path, body → status and parsed body. */
+export function jsonApi(url: string, headers: Record<string, string>) {
+  return async (method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> => {
+    const response = await fetch(url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: response.status, body: await response.json() };
+  };
+}

@@ -6,7 +6,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { authHeaders, percentile, rssMb, startEmbeddedController, startProcess } from './bench-kit.js';
+import { authHeaders, jsonApi, percentile, rssMb, startEmbeddedController, startProcess } from './bench-kit.js';
 
 const PORT = 20_080 + Math.floor(Math.random() * 500);
 const ADMIN = { username: 'admin', password: 'bench-password-1' };
@@ -30,10 +30,7 @@ async function main(): Promise<void> {
   const url = `http://127.0.0.1:${PORT}`;
   try {
     const headers = await authHeaders(url, ADMIN);
-    const api = async (method: string, path: string, body?: unknown) => {
-      const response = await fetch(url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-      return { status: response.status, body: (await response.json()) as any };
-    };
+    const api = jsonApi(url, headers);
     await api('PUT', '/api/registry/config', [{ name: 'R0', query_url: manifest.registries[0].query_url, enabled: true }]);
     const list = async (type: string) => ((await api('GET', `/api/nmos/${type}?limit=1000`)).body as Array<{ resource: Resource }>).map((r) => r.resource);
     let receivers: Resource[] = [];

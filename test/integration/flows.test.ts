@@ -200,6 +200,11 @@ describe('flows and the address plan', () => {
     expect(taken.body.fields[0].field).toBe('flows.1.flow_id');
     expect((await viewer.get('/api/flows/export')).body.flows).toEqual(before.flows);
 
+    // A soft-deleted flow comes back from the document, under its own id.
+    expect((await engineer.delete(`/api/flows/${before.flows[0].id}`)).status).toBe(204);
+    expect((await engineer.post('/api/flows/import', before)).body).toEqual({ created: 1, updated: 0, unchanged: before.flows.length - 1 });
+    expect((await viewer.get('/api/flows/export')).body.flows).toEqual(before.flows);
+
     // The same document back changes nothing; into an empty inventory it rebuilds the same flows.
     expect((await engineer.post('/api/flows/import', before)).body).toEqual({ created: 0, updated: 0, unchanged: before.flows.length });
     for (const flow of before.flows) expect((await admin.delete(`/api/flows/${flow.id}?hard=true`)).status).toBe(204);

@@ -155,6 +155,7 @@ export class FlowsService {
       const problems: FieldProblem[] = [];
       const creates: Flow[] = [];
       const updates: Array<{ before: Flow; after: Flow }> = [];
+      const restores: Flow[] = [];
       let unchanged = 0;
       rows.forEach((row, index) => {
         const { id, locked, locked_reason, ...fields } = row;
@@ -164,14 +165,14 @@ export class FlowsService {
           problems.push({ field: `flows.${index}.flow_id`, message: `is flow ${holder.id}'s (${holder.display_name})` });
           return;
         }
-        if (!current || current.deleted_at) {
-          creates.push({
-            ...this.newFlow(fields, actor, id),
-            locked: locked ?? false,
-            locked_by: locked ? actor : null,
-            locked_reason: locked ? (locked_reason ?? null) : null,
-            data_source: fields.data_source ?? 'import',
-          });
+        const lock = { locked: locked ?? false, locked_by: locked ? actor : null, locked_reason: locked ? (locked_reason ?? null) : null };
+        if (!current) {
+          creates.push({ ...this.newFlow(fields, actor, id), ...lock, data_source: fields.data_source ?? 'import' });
+          return;
+        }
+        if (current.deleted_at) {
+          // A soft-deleted flow's row: the import brings it back, with the document's fields.
+          restores.push({ ...current, ...newFlowFields({ ...fields }), ...lock, deleted_at: null, deleted_by: null });
           return;
         }
         const after = {
@@ -195,11 +196,16 @@ export class FlowsService {
       }
       await this.flows.insert(sql, creates);
       for (const flow of creates) await this.recorded(sql, flow, 'created', actor, 'imported');
+      for (const flow of restores) {
+        const restored = this.touched(flow, actor);
+        await this.flows.save(sql, restored);
+        await this.recorded(sql, restored, 'created', actor, 'imported');
+      }
       for (const { before, after } of updates) {
         after.locked_by = after.locked ? (before.locked_by ?? actor) : null;
         await this.saved(sql, before, this.touched(after, actor), actor, 'imported', [...EDITABLE_FIELDS, ...LOCK_FIELDS]);
       }
-      return { created: creates.length, updated: updates.length, unchanged };
+      return { created: creates.length + restores.length, updated: updates.length, unchanged };
     });
   }
 
