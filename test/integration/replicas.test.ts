@@ -52,7 +52,9 @@ describe('stateless replicas on one database', () => {
     expect(migrations.map((m) => m.name).sort()).toEqual([
       'Alerts1764201601100',
       'AuthTables1764201600100',
+      'EventsClearsRetained1764201601150',
       'EventsOutbox1764201600400',
+      'Flows1764201601200',
       'LeaseTable1764201600000',
       'LoginAttempts1764201600700',
       'MergedView1764201600300',
