@@ -16,3 +16,4 @@ export { storedTime, storedActor, storedUuid } from './domain/stored-fields.js';
 export type { Actor } from './domain/actor.js';
 export { pageLimit } from './api/page-limit.js';
 export { parseSdp, sdpWithMedia, SdpError, type ParsedSdp, type SdpMedia } from './domain/sdp.js';
+export { mapLimit } from './domain/map-limit.js';

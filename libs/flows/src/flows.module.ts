@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
 import { EventsModule } from '#events';
+import { RegistryModule } from '#registry';
 import { AddressPlanController } from './api/address-plan.controller.js';
 import { FlowsController } from './api/flows.controller.js';
 import { AddressPlanService } from './application/address-plan.service.js';
 import { CollisionsService } from './application/collisions.service.js';
 import { FlowsService } from './application/flows.service.js';
+import { NmosLinkService } from './application/nmos-link.service.js';
 import { AddressBucket, AddressReservation } from './domain/address-bucket.entity.js';
 import { FlowAudit } from './domain/flow-audit.entity.js';
 import { Flow } from './domain/flow.entity.js';
@@ -23,9 +25,9 @@ export const FLOWS_ENTITIES = [Flow, FlowAudit, AddressBucket, AddressReservatio
  * on TypeORM entities over the primary DataSource; flow events through the outbox.
  */
 @Module({
-  imports: [EventsModule],
+  imports: [EventsModule, RegistryModule],
   controllers: [FlowsController, AddressPlanController],
-  providers: [FlowsRepository, AddressPlanRepository, CollisionsRepository, SdpFetcher, FlowsService, AddressPlanService, CollisionsService],
+  providers: [FlowsRepository, AddressPlanRepository, CollisionsRepository, SdpFetcher, FlowsService, AddressPlanService, CollisionsService, NmosLinkService],
   exports: [FlowsService, CollisionsService],
 })
 export class FlowsModule {}

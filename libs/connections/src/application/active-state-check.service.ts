@@ -1,9 +1,8 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { sleep } from '#common';
+import { mapLimit, sleep } from '#common';
 import { AppConfig } from '#config';
 import { DatabaseService, LeaseLoop, LeaseService } from '#database';
 import { EventsService } from '#events';
-import { mapLimit } from '../domain/map-limit.js';
 import { receiverStateEvent } from '../domain/receiver-state.js';
 import { ConnectionStateRepository } from '../infra/connection-state.repository.js';
 import { DeviceGateway } from '../infra/device-gateway.js';

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DomainError, sleep, taiNowNanos, type ParsedSdp } from '#common';
+import { DomainError, mapLimit, sleep, taiNowNanos, type ParsedSdp } from '#common';
 import { AppConfig } from '#config';
 import type { Actor } from '../domain/actor.js';
 import { absoluteIn, activationInstant, IMMEDIATE, type Activation } from '../domain/activation.js';
 import { planRestore, type ConnectionPlan } from '../domain/connection-plan.js';
 import { errorSummary } from '../domain/device-errors.js';
-import { mapLimit } from '../domain/map-limit.js';
 import type { SalvoRequest } from '../domain/requests.js';
 import type { AuditEntry } from '../infra/audit.repository.js';
 import { InflightLocks, type ReceiverClaim } from './inflight-locks.js';

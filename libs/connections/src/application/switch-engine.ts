@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, parseSdp, SdpError, type ParsedSdp } from '#common';
+import { DomainError, mapLimit, parseSdp, SdpError, type ParsedSdp } from '#common';
 import { AppConfig } from '#config';
 import { isScheduled, type Activation } from '../domain/activation.js';
 import { activeMismatches, planConnect, planDisconnect, type ConnectionPlan } from '../domain/connection-plan.js';
 import { deviceError } from '../domain/device-errors.js';
-import { mapLimit } from '../domain/map-limit.js';
 import { BULK_UNSUPPORTED, DeviceGateway, type DeviceAnswer } from '../infra/device-gateway.js';
 import type { RoutingTarget } from './target-resolver.js';
 

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
 import { CurrentPrincipal, DomainError, pageLimit, RequireRole } from '#common';
 import { FlowsService } from '../application/flows.service.js';
+import { NmosLinkService } from '../application/nmos-link.service.js';
 import type { FlowView } from '../domain/flow-view.js';
 import { actorOf, versionOf } from './flow-actor.js';
 
@@ -14,7 +15,10 @@ const uuid = new ParseUUIDPipe({ version: undefined });
 @ApiBearerAuth()
 @Controller('api/flows')
 export class FlowsController {
-  constructor(private readonly flows: FlowsService) {}
+  constructor(
+    private readonly flows: FlowsService,
+    private readonly nmos: NmosLinkService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'A page of flows (limit ≤ 500, offset, sort_by, sort_order, filters, q); the total in X-Total-Count' })
@@ -49,6 +53,52 @@ export class FlowsController {
   @ApiOperation({ summary: 'Apply an export (or a list of flows) whole or not at all (engineer and up); 400/409/423 name the row and field' })
   import(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest) {
     return this.flows.import(body, actorOf(principal, request));
+  }
+
+  @Get('nmos/unlinked')
+  @ApiOperation({ summary: 'Senders of the merged view that no flow is linked to' })
+  unlinked() {
+    return this.nmos.unlinked();
+  }
+
+  @Post('nmos/snapshot')
+  @HttpCode(200)
+  @RequireRole('engineer')
+  @ApiOperation({
+    summary: 'Create flows from senders ({sender_ids}, or every unlinked one): NMOS ids, labels, API URLs, SDP legs and format (engineer and up)',
+  })
+  snapshot(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest) {
+    return this.nmos.snapshot(body, actorOf(principal, request));
+  }
+
+  @Post('nmos/sync')
+  @HttpCode(200)
+  @RequireRole('engineer')
+  @ApiOperation({ summary: 'Sync every linked flow with NMOS and its SDP (engineer and up); locked flows and missing senders are reported' })
+  syncAll(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest) {
+    return this.nmos.syncAll(actorOf(principal, request));
+  }
+
+  @Get(':id/nmos/diff')
+  @ApiOperation({ summary: 'What differs between a linked flow and its sender (and SDP) in the merged view now' })
+  nmosDiff(@Param('id', uuid) id: string) {
+    return this.nmos.diff(id);
+  }
+
+  @Post(':id/nmos/sync')
+  @HttpCode(200)
+  @RequireRole('engineer')
+  @ApiOperation({ summary: 'Apply that difference (engineer and up); 423 when locked' })
+  nmosSync(@Param('id', uuid) id: string, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest) {
+    return this.nmos.sync(id, actorOf(principal, request));
+  }
+
+  @Post(':id/nmos/link')
+  @HttpCode(200)
+  @RequireRole('engineer')
+  @ApiOperation({ summary: 'Link a flow to a sender ({sender_id}) and fill it from NMOS (engineer and up); 423 when locked' })
+  nmosLink(@Param('id', uuid) id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest) {
+    return this.nmos.link(id, body, actorOf(principal, request));
   }
 
   @Get(':id')

@@ -106,6 +106,52 @@ export class FlowsService {
     });
   }
 
+  /**
+   * Flows made from NMOS senders, in one transaction: a sender that already has a live flow is skipped
+   * (named); the NMOS flow id becomes the inventory's `flow_id` unless a live flow holds it already.
+   */
+  async createLinked(rows: Array<Partial<FlowFields>>, actor: StoredActor): Promise<{ created: FlowView[]; skipped: string[] }> {
+    return this.db.write(async (sql) => {
+      const linked = await this.flows.linkedSenderIds(sql);
+      const taken = new Set(
+        (
+          await this.flows.liveByFlowIds(
+            sql,
+            rows.flatMap((r) => (r.flow_id ? [r.flow_id] : [])),
+          )
+        ).map((f) => f.flow_id),
+      );
+      const skipped: string[] = [];
+      const flows: Flow[] = [];
+      for (const row of rows) {
+        if (row.nmos_sender_id && linked.has(row.nmos_sender_id)) {
+          skipped.push(row.nmos_sender_id);
+          continue;
+        }
+        const flowId = row.flow_id && !taken.has(row.flow_id) ? row.flow_id : randomUUID();
+        taken.add(flowId);
+        if (row.nmos_sender_id) linked.add(row.nmos_sender_id);
+        flows.push({ ...this.newFlow({ ...row, flow_id: flowId }, actor), sdp_fetched_at: row.sdp_cache ? new Date() : null });
+      }
+      await this.flows.insert(sql, flows);
+      const created: FlowView[] = [];
+      for (const flow of flows) created.push(await this.recorded(sql, flow, 'created', actor));
+      return { created, skipped };
+    });
+  }
+
+  /** NMOS's view of a linked flow written onto it (link, sync): its own flow_id and the operator's fields are kept; refused when locked. */
+  async applyNmos(id: string, fields: Partial<FlowFields>, actor: StoredActor, action: 'synced'): Promise<FlowView> {
+    const { flow_id: _flowId, ...change } = fields;
+    return this.db.write(async (sql) => {
+      const flow = (await this.flows.find(sql, id, { forUpdate: true })) ?? notFound(id);
+      refuseLocked(flow);
+      // Nothing new from NMOS: no write, no version, no event.
+      if (Object.keys(fieldDiff(flow, { ...flow, ...change }, EDITABLE_FIELDS)).length === 0) return flowView(flow);
+      return this.changed(sql, flow, change, actor, action, change.sdp_cache !== undefined ? { sdp_fetched_at: new Date() } : {});
+    });
+  }
+
   /** Reads the flow's SDP (sdp_url) and takes both legs and the format from it: what the sender really sends. */
   async fetchSdp(id: string, actor: StoredActor): Promise<FlowView> {
     const current = await this.get(id);

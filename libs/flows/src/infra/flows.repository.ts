@@ -40,6 +40,17 @@ export class FlowsRepository {
     return sql.entities.getRepository(Flow).createQueryBuilder('f').where('f.deleted_at IS NULL AND f.flow_id = ANY(:ids)', { ids: flowIds }).getMany();
   }
 
+  /** The NMOS senders live flows are linked to. */
+  async linkedSenderIds(sql: Sql): Promise<Set<string>> {
+    const rows = await sql.query<{ id: string }>('SELECT DISTINCT nmos_sender_id AS id FROM flows WHERE deleted_at IS NULL AND nmos_sender_id IS NOT NULL');
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** Live flows linked to an NMOS sender. */
+  async linkedFlowIds(sql: Sql): Promise<string[]> {
+    return (await sql.query<{ id: string }>('SELECT id FROM flows WHERE deleted_at IS NULL AND nmos_sender_id IS NOT NULL ORDER BY id')).map((r) => r.id);
+  }
+
   async byIds(sql: Sql, ids: string[], forUpdate = false): Promise<Flow[]> {
     if (ids.length === 0) return [];
     const query = sql.entities.getRepository(Flow).createQueryBuilder('f').where('f.id = ANY(:ids)', { ids });
