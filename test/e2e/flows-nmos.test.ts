@@ -7,6 +7,8 @@ import { eventually } from '../support/eventually.js';
 import { createDatabase, removeDir, scratchDir, startPrimary, urlOf } from '../support/pg-cluster.js';
 import { FacilityEndpoints, waitForFacility } from '../support/routing-fixtures.js';
 
+const requestsFor = FacilityEndpoints.requestsFor;
+
 /**
  * The flow inventory beside the merged view of a simulated facility: flows made from its senders
  * (ids, labels, API URLs, both SDP legs), a sender changed outside the controller shows as a difference
@@ -19,15 +21,18 @@ describe('flows linked to NMOS senders', () => {
   let endpoints: FacilityEndpoints;
   let controller: RunningController;
   let admin: ApiClient;
+  let operator: ApiClient;
 
   beforeAll(async () => {
     dir = await scratchDir('flows-nmos');
     pg = await startPrimary(dir);
     await createDatabase(pg, 'app');
-    facility = await Facility.start({ registries: 1, nodes: 2, senders: 3, receivers: 1, redundantShare: 0.5 });
+    facility = await Facility.start({ registries: 1, nodes: 2, senders: 3, receivers: 4, redundantShare: 0.5 });
     endpoints = new FacilityEndpoints(facility);
     controller = await startController({ DATABASE_URL: urlOf(pg.port, 'app'), ACTIVE_CHECK_INTERVAL: '0' });
     admin = await controller.api.loginAs(TEST_ADMIN.username, TEST_ADMIN.password);
+    expect((await admin.post('/api/users', { username: 'flow-operator', password: 'operator-password-1', role: 'operator' })).status).toBe(201);
+    operator = await controller.api.loginAs('flow-operator', 'operator-password-1');
     expect((await admin.put('/api/registry/config', [{ name: 'R0', query_url: facility.registries[0].url, enabled: true }])).status).toBe(200);
     await waitForFacility(admin, facility);
   });
@@ -106,6 +111,37 @@ describe('flows linked to NMOS senders', () => {
     const version = synced.body.version;
     expect((await admin.post('/api/flows/nmos/sync')).body).toMatchObject({ synced: [], refused: [] });
     expect((await admin.get(`/api/flows/${flow.id}`)).body.version).toBe(version);
+  });
+
+  it('refuses a take whose sender shares its group and port with another flow (409, nothing sent), unless an engineer overrides with a reason (audited)', async () => {
+    const sender = endpoints.sender('video', 1);
+    const receiver = endpoints.receiver('video', 1, new Set());
+    const own = (await admin.get(`/api/flows?nmos_sender_id=${sender.id}`)).body[0];
+    const rogue = (await admin.post('/api/flows', { display_name: 'Rogue encoder', multicast_addr_a: own.multicast_addr_a, group_port_a: own.group_port_a }))
+      .body;
+
+    const refused = await operator.post('/api/connections', { receiver_id: receiver.id, sender_id: sender.id });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toBe('multicast_collision');
+    expect(refused.body.message).toContain('Rogue encoder');
+    expect(refused.body.collisions).toEqual([
+      expect.objectContaining({ leg: 'a', multicast_addr: own.multicast_addr_a, flow: expect.objectContaining({ id: rogue.id }) }),
+    ]);
+    expect(requestsFor(receiver.node, receiver.id, 'PATCH')).toEqual([]);
+    // An operator may not override; an admin may, with a reason.
+    expect((await operator.post('/api/connections', { receiver_id: receiver.id, sender_id: sender.id }, { 'x-override-reason': 'rehearsal' })).status).toBe(
+      409,
+    );
+    const taken = await admin.post('/api/connections', { receiver_id: receiver.id, sender_id: sender.id }, { 'x-override-reason': 'rogue encoder is off air' });
+    expect(taken.status).toBe(200);
+    expect(taken.body.overrides).toEqual([expect.objectContaining({ kind: 'collision', reason: 'rogue encoder is off air' })]);
+    const audit = (await admin.get(`/api/audit?receiver_id=${receiver.id}&limit=5`)).body;
+    const rows = audit.items ?? audit;
+    expect(rows[0]).toMatchObject({ outcome: 'succeeded', override_reason: expect.stringContaining('collision') });
+    expect(rows.some((r: { outcome: string; error?: { code?: string } }) => r.outcome === 'refused')).toBe(true);
+    // Without the other flow, the same take needs no override.
+    expect((await admin.delete(`/api/flows/${rogue.id}`)).status).toBe(204);
+    expect((await operator.post('/api/connections', { receiver_id: receiver.id, sender_id: sender.id })).status).toBe(200);
   });
 
   it('links a flow typed by hand to a sender and fills it from NMOS, keeping its name', async () => {

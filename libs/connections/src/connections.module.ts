@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '#auth';
 import { EventsModule } from '#events';
+import { FlowsModule } from '#flows';
 import { RegistryModule } from '#registry';
 import { ConnectionsController } from './api/connections.controller.js';
 import { RoutingController } from './api/routing.controller.js';
@@ -9,6 +10,7 @@ import { SchedulesController } from './api/schedules.controller.js';
 import { ActiveStateCheck } from './application/active-state-check.service.js';
 import { GuardAdmin } from './application/guard-admin.service.js';
 import { IdempotencyService } from './application/idempotency.service.js';
+import { CollisionGuard } from './application/collision-guard.js';
 import { InflightLocks } from './application/inflight-locks.js';
 import { LiveStateService } from './application/live-state.service.js';
 import { NamedSalvos } from './application/named-salvos.service.js';
@@ -50,7 +52,7 @@ const routingSections = [PoliciesBackupSection, RoutingSettingsBackupSection, Lo
  * connection state and tally, locks and policies, the per-receiver claim, audit and idempotency.
  */
 @Module({
-  imports: [AuthModule, EventsModule, RegistryModule],
+  imports: [AuthModule, EventsModule, RegistryModule, FlowsModule],
   controllers: [ConnectionsController, SalvosController, SchedulesController, RoutingController],
   providers: [
     AuditRepository,
@@ -62,6 +64,7 @@ const routingSections = [PoliciesBackupSection, RoutingSettingsBackupSection, Lo
     SalvoRepository,
     TargetResolver,
     RoutingGuard,
+    CollisionGuard,
     InflightLocks,
     RoutingRecorder,
     SwitchEngine,

@@ -10,7 +10,7 @@ type Resource = Record<string, unknown>;
 
 /** What the guard let through only because of an override (kept in the audit). */
 export interface GuardOverride {
-  kind: 'lock' | 'policy';
+  kind: 'lock' | 'policy' | 'collision';
   name: string;
   reason: string;
 }

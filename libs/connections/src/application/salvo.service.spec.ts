@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import { DomainError } from '#common';
 import { AppConfig } from '#config';
 import type { Actor } from '../domain/actor.js';
+import { CollisionGuard } from './collision-guard.js';
 import { InflightLocks } from './inflight-locks.js';
 import { RoutingGuard } from './routing-guard.js';
 import { RoutingRecorder } from './routing-recorder.js';
@@ -18,6 +19,8 @@ interface Script {
   restore?: Record<string, SwitchOutcome['state']>;
   refused?: string[];
   unknown?: string[];
+  /** Senders whose groups another flow of the inventory has. */
+  colliding?: string[];
 }
 
 /**
@@ -64,6 +67,10 @@ async function salvo(script: Script) {
         }),
     },
     recorder: { record: async (change: unknown) => void recorded.push(change) },
+    collisions: {
+      check: async (_actor: Actor, senderId: string) =>
+        script.colliding?.includes(senderId) ? new DomainError('conflict', 'multicast_collision', `${senderId} collides`) : [],
+    },
     config: { routing: { deviceTimeoutMs: 1_000, salvoSyncLeadMs: 100, salvoDeviceConcurrency: 4 } },
   };
   const module = await Test.createTestingModule({
@@ -74,6 +81,7 @@ async function salvo(script: Script) {
       { provide: InflightLocks, useValue: fakes.locks },
       { provide: SwitchEngine, useValue: fakes.engine },
       { provide: RoutingRecorder, useValue: fakes.recorder },
+      { provide: CollisionGuard, useValue: fakes.collisions },
       { provide: AppConfig, useValue: fakes.config },
     ],
   }).compile();
@@ -118,8 +126,8 @@ describe('salvo outcomes (DI-level, every collaborator overridden)', () => {
     expect(failed.outcome).toBe('failed');
   });
 
-  it('sends nothing when an item is refused or unknown and the salvo rolls back', async () => {
-    for (const script of [{ refused: ['r2'] }, { unknown: ['r3'] }]) {
+  it('sends nothing when an item is refused, unknown or would collide with another flow, and the salvo rolls back', async () => {
+    for (const script of [{ refused: ['r2'] }, { unknown: ['r3'] }, { colliding: ['s-r1'] }]) {
       const { fire, sent } = await salvo(script);
       const result = await fire('rollback');
       expect(result.outcome).toBe('failed');

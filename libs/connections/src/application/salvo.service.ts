@@ -8,6 +8,7 @@ import { planRestore, type ConnectionPlan } from '../domain/connection-plan.js';
 import { errorSummary } from '../domain/device-errors.js';
 import type { SalvoRequest } from '../domain/requests.js';
 import type { AuditEntry } from '../infra/audit.repository.js';
+import { CollisionGuard } from './collision-guard.js';
 import { InflightLocks, type ReceiverClaim } from './inflight-locks.js';
 import { RoutingGuard } from './routing-guard.js';
 import { RoutingRecorder, type RoutingChange } from './routing-recorder.js';
@@ -51,6 +52,7 @@ export class SalvoService {
     private readonly locks: InflightLocks,
     private readonly engine: SwitchEngine,
     private readonly recorder: RoutingRecorder,
+    private readonly collisions: CollisionGuard,
     private readonly config: AppConfig,
   ) {}
 
@@ -123,14 +125,26 @@ export class SalvoService {
           this.engine.plan(target, placeholder, sdpCache).catch((err: unknown) => err),
         );
         const ready: Array<{ index: number; item: SwitchItem; previous?: Record<string, unknown> }> = [];
-        allowed.forEach((a, k) => {
+        for (const [k, a] of allowed.entries()) {
           const plan = plans[k];
           const before = previous[k];
-          if (plan instanceof DomainError) return fail(a.index, plan);
-          if (before instanceof DomainError) return fail(a.index, before);
+          if (plan instanceof DomainError) {
+            fail(a.index, plan);
+            continue;
+          }
+          if (before instanceof DomainError) {
+            fail(a.index, before);
+            continue;
+          }
           if (plan instanceof Error) throw plan;
+          const senderId = a.target.sender ? String(a.target.sender.id) : undefined;
+          const collision = senderId ? await this.collisions.check(actor, senderId, await sdpCache.get(senderId)!, overrideReason) : [];
+          if (collision instanceof DomainError) {
+            fail(a.index, collision, 'refused');
+            continue;
+          }
           ready.push({ index: a.index, item: { target: a.target, plan: plan as ConnectionPlan }, previous: before });
-        });
+        }
         if (rollback && ready.length < allowed.length) return finish('failed', [], claim);
 
         if (request.synchronised) activation = absoluteIn(this.config.routing.salvoSyncLeadMs);

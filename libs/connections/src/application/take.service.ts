@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '#common';
+import { DomainError, type ParsedSdp } from '#common';
 import { AppConfig } from '#config';
 import type { Actor } from '../domain/actor.js';
 import { IMMEDIATE, type Activation } from '../domain/activation.js';
@@ -7,6 +7,7 @@ import { errorSummary } from '../domain/device-errors.js';
 import type { TakeRequest } from '../domain/requests.js';
 import type { AuditEntry } from '../infra/audit.repository.js';
 import type { IdempotentAttempt } from './idempotency.service.js';
+import { CollisionGuard } from './collision-guard.js';
 import { InflightLocks } from './inflight-locks.js';
 import { RoutingGuard, type GuardOverride } from './routing-guard.js';
 import { RoutingRecorder } from './routing-recorder.js';
@@ -43,6 +44,7 @@ export class TakeService {
     private readonly locks: InflightLocks,
     private readonly engine: SwitchEngine,
     private readonly recorder: RoutingRecorder,
+    private readonly collisions: CollisionGuard,
     config: AppConfig,
   ) {
     // Constraints, SDP, PATCH and /active, each with the device timeout, plus a margin.
@@ -99,14 +101,21 @@ export class TakeService {
       // take waited for the claim is honoured.
       const [verdict] = await this.guard.check(actor, [target], overrideReason);
       if (!verdict.allowed) return refuse(verdict.error, 'refused');
-      const overrideNote = verdict.overrides.length > 0 ? verdict.overrides.map((o) => `${o.kind} ${o.name}: ${o.reason}`).join('; ') : undefined;
+      const sdps = new Map<string, Promise<ParsedSdp>>();
       let plan;
       try {
-        plan = await this.engine.plan(target, activation);
+        plan = await this.engine.plan(target, activation, sdps);
       } catch (err) {
         if (err instanceof DomainError) return refuse(err, err.kind === 'conflict' ? 'refused' : 'failed');
         throw err;
       }
+      const overrides = [...verdict.overrides];
+      if (item.sender_id) {
+        const collision = await this.collisions.check(actor, item.sender_id, await sdps.get(item.sender_id)!, overrideReason);
+        if (collision instanceof DomainError) return refuse(collision, 'refused');
+        overrides.push(...collision);
+      }
+      const overrideNote = overrides.length > 0 ? overrides.map((o) => `${o.kind} ${o.name}: ${o.reason}`).join('; ') : undefined;
       // A retry of a key whose first attempt may have acted: if the device already shows the take, it
       // is recorded as done and nothing is sent, so an immediate take's Idempotency-Key acts on the device at most once.
       const done = resumed && activation.mode === IMMEDIATE.mode ? await this.engine.verify({ target, plan }) : undefined;
@@ -124,7 +133,7 @@ export class TakeService {
       const result = {
         receiver_id: item.receiver_id,
         sender_id: item.sender_id,
-        overrides: verdict.overrides,
+        overrides,
         device_ms: Math.round(outcome.device_ms),
       };
       if (outcome.state === 'scheduled') {

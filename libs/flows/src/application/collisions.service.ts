@@ -1,11 +1,21 @@
 import { Injectable } from '@nestjs/common';
-import { parseInput } from '#common';
+import { parseInput, type ParsedSdp } from '#common';
 import { DatabaseService } from '#database';
 import { CheckQuery } from '../domain/address-plan-input.js';
+import { LEGS, type Leg } from '../domain/flow.entity.js';
 import { AddressPlanRepository } from '../infra/address-plan.repository.js';
 import { CollisionsRepository, type CollisionRow } from '../infra/collisions.repository.js';
 
 const ALTERNATIVES = 5;
+
+/** One leg of a sender's stream on a group another flow already has. */
+export interface SenderCollision {
+  leg: Leg;
+  multicast_addr: string;
+  group_port: number;
+  source_addr: string | null;
+  flow: { id: string; flow_id: string; display_name: string; nmos_sender_id: string | null };
+}
 
 /** Multicast collisions in the inventory, and whether a proposed group is free (with free ones from the plan if not). */
 @Injectable()
@@ -19,6 +29,24 @@ export class CollisionsService {
   async report(): Promise<{ checked_at: string; collisions: CollisionRow[] }> {
     const collisions = await this.db.read((sql) => this.collisions.report(sql));
     return { checked_at: new Date().toISOString(), collisions };
+  }
+
+  /**
+   * What a sender's stream would collide with in the inventory: per leg of its SDP (A the first media
+   * section, B the second, as routing reads them), the flows of other senders on the same group and port.
+   * From the primary: a flow added a moment ago on another replica counts.
+   */
+  async forSender(senderId: string, sdp: ParsedSdp): Promise<SenderCollision[]> {
+    const legs = sdp.media
+      .slice(0, 2)
+      .map((m, index) => ({ leg: LEGS[index], multicast_addr: m.destinationIp, group_port: m.port, source_addr: m.sourceIp ?? null }));
+    return this.db.readPrimary(async (sql) => {
+      const found: SenderCollision[] = [];
+      for (const leg of legs) {
+        for (const flow of await this.collisions.senderConflicts(sql, senderId, leg)) found.push({ ...leg, flow });
+      }
+      return found;
+    });
   }
 
   /** Read-only: checking an address records nothing. */

@@ -51,6 +51,21 @@ export class CollisionsRepository {
     );
   }
 
+  /**
+   * Live flows that put another stream on this sender's group and port on a leg's network: not linked to
+   * the sender, same group and port, and not kept apart by different sources.
+   */
+  senderConflicts(sql: Sql, senderId: string, leg: { leg: Leg; multicast_addr: string; group_port: number; source_addr: string | null }) {
+    return sql.query<{ id: string; flow_id: string; display_name: string; nmos_sender_id: string | null }>(
+      `WITH legs AS (SELECT l.*, f.nmos_sender_id FROM (${LEGS}) l JOIN flows f USING (id))
+       SELECT id, flow_id, display_name, nmos_sender_id FROM legs
+        WHERE leg = $1 AND grp = $2::inet AND port = $3 AND ($4::inet IS NULL OR src IS NULL OR src = $4::inet)
+          AND nmos_sender_id IS DISTINCT FROM $5::uuid
+        ORDER BY display_name`,
+      [leg.leg, leg.multicast_addr, leg.group_port, leg.source_addr, senderId],
+    );
+  }
+
   /** Reservations of this group on this leg's network. */
   reservedBy(sql: Sql, leg: Leg, multicastAddr: string) {
     return sql.query<{ id: string; bucket_id: string; flow_row_id: string | null; port: number }>(
