@@ -144,6 +144,44 @@ describe('flows linked to NMOS senders', () => {
     expect((await operator.post('/api/connections', { receiver_id: receiver.id, sender_id: sender.id })).status).toBe(200);
   });
 
+  it('gives a two-leg sender groups from the plan through IS-05, verified on its /active and recorded on its flow; a collision or a lock leaves the device and the plan as they were', async () => {
+    const sender = endpoints.senders().find((s) => s.legs === 2)!;
+    const senderActive = () =>
+      sender.node.connection.active('senders', sender.id) as { transport_params: Array<{ destination_ip: string; destination_port: number }> };
+    const red = (await admin.post('/api/address-buckets', { name: 'senders red', cidr: '239.150.0.0/24', leg: 'a', port: 5020 })).body;
+    const blue = (await admin.post('/api/address-buckets', { name: 'senders blue', cidr: '239.151.0.0/24', leg: 'b', port: 5020 })).body;
+    await admin.post('/api/flows', { display_name: 'Existing stream', multicast_addr_a: '239.150.0.0', group_port_a: 5020 });
+    expect((await operator.post(`/api/senders/${sender.id}/addresses`, { bucket_id: red.id })).status).toBe(403);
+
+    const assigned = await admin.post(`/api/senders/${sender.id}/addresses`, { bucket_id: red.id, bucket_id_b: blue.id });
+    expect(assigned.status).toBe(200);
+    expect(assigned.body.legs).toEqual([
+      { leg: 'a', multicast_addr: '239.150.0.1', group_port: 5020 },
+      { leg: 'b', multicast_addr: '239.151.0.0', group_port: 5020 },
+    ]);
+    expect(senderActive().transport_params.map((p) => [p.destination_ip, p.destination_port])).toEqual([
+      ['239.150.0.1', 5020],
+      ['239.151.0.0', 5020],
+    ]);
+    const flow = (await admin.get(`/api/flows?nmos_sender_id=${sender.id}`)).body[0];
+    expect(flow).toMatchObject({ multicast_addr_a: '239.150.0.1', group_port_a: 5020, multicast_addr_b: '239.151.0.0', group_port_b: 5020 });
+    expect(flow.sdp_cache).toContain('c=IN IP4 239.150.0.1/32');
+    expect(assigned.body.reservations.map((r: { flow_row_id: string }) => r.flow_row_id)).toEqual([flow.id, flow.id]);
+
+    // Leg A given on a group another flow has: refused before the device is touched; leg B's allocation is released.
+    const collided = await admin.post(`/api/senders/${sender.id}/addresses`, { multicast_addr_a: '239.150.0.0', port: 5020, bucket_id_b: blue.id });
+    expect(collided.status).toBe(409);
+    expect(collided.body.error).toBe('multicast_collision');
+    expect(senderActive().transport_params[0].destination_ip).toBe('239.150.0.1');
+    expect((await admin.get(`/api/address-buckets/${blue.id}`)).body.usage.reserved).toBe(1);
+
+    expect((await admin.post(`/api/flows/${flow.id}/lock`, { locked: true, reason: 'on air' })).status).toBe(200);
+    const locked = await admin.post(`/api/senders/${sender.id}/addresses`, { bucket_id: red.id, bucket_id_b: blue.id });
+    expect(locked.status).toBe(423);
+    expect(senderActive().transport_params[0].destination_ip).toBe('239.150.0.1');
+    expect((await admin.get(`/api/address-buckets/${red.id}`)).body.usage.reserved).toBe(1);
+  });
+
   it('links a flow typed by hand to a sender and fills it from NMOS, keeping its name', async () => {
     const sender = endpoints.sender('audio', 1);
     const existing = (await admin.get(`/api/flows?nmos_sender_id=${sender.id}`)).body[0];

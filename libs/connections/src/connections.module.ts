@@ -6,11 +6,13 @@ import { RegistryModule } from '#registry';
 import { ConnectionsController } from './api/connections.controller.js';
 import { RoutingController } from './api/routing.controller.js';
 import { SalvosController } from './api/salvos.controller.js';
+import { SendersController } from './api/senders.controller.js';
 import { SchedulesController } from './api/schedules.controller.js';
 import { ActiveStateCheck } from './application/active-state-check.service.js';
 import { GuardAdmin } from './application/guard-admin.service.js';
 import { IdempotencyService } from './application/idempotency.service.js';
 import { CollisionGuard } from './application/collision-guard.js';
+import { SenderAddressing } from './application/sender-addressing.service.js';
 import { InflightLocks } from './application/inflight-locks.js';
 import { LiveStateService } from './application/live-state.service.js';
 import { NamedSalvos } from './application/named-salvos.service.js';
@@ -53,7 +55,7 @@ const routingSections = [PoliciesBackupSection, RoutingSettingsBackupSection, Lo
  */
 @Module({
   imports: [AuthModule, EventsModule, RegistryModule, FlowsModule],
-  controllers: [ConnectionsController, SalvosController, SchedulesController, RoutingController],
+  controllers: [ConnectionsController, SalvosController, SchedulesController, RoutingController, SendersController],
   providers: [
     AuditRepository,
     ConnectionStateRepository,
@@ -65,6 +67,7 @@ const routingSections = [PoliciesBackupSection, RoutingSettingsBackupSection, Lo
     TargetResolver,
     RoutingGuard,
     CollisionGuard,
+    SenderAddressing,
     InflightLocks,
     RoutingRecorder,
     SwitchEngine,

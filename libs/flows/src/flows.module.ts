@@ -28,6 +28,6 @@ export const FLOWS_ENTITIES = [Flow, FlowAudit, AddressBucket, AddressReservatio
   imports: [EventsModule, RegistryModule],
   controllers: [FlowsController, AddressPlanController],
   providers: [FlowsRepository, AddressPlanRepository, CollisionsRepository, SdpFetcher, FlowsService, AddressPlanService, CollisionsService, NmosLinkService],
-  exports: [FlowsService, CollisionsService],
+  exports: [FlowsService, CollisionsService, AddressPlanService, NmosLinkService],
 })
 export class FlowsModule {}

@@ -53,9 +53,7 @@ export class TargetResolver {
         if (reason) return new DomainError('conflict', 'incompatible', `Sender ${item.sender_id} cannot feed receiver ${item.receiver_id}: ${reason}`);
       }
       const device = devices.get(String(receiver.device_id));
-      const hrefs = CONTROL_TYPES.flatMap((type) =>
-        ((device?.controls ?? []) as Array<{ href?: string; type?: string }>).filter((c) => c.type === type && c.href).map((c) => c.href!.replace(/\/+$/, '')),
-      );
+      const hrefs = connectionHrefs(device);
       if (hrefs.length === 0)
         return new DomainError(
           'conflict',
@@ -78,4 +76,11 @@ export class TargetResolver {
     const rows = await this.nmos.some(type, [...new Set(ids)]);
     return new Map(rows.map((r) => [r.id, r.resource]));
   }
+}
+
+/** A device's IS-05 Connection API hrefs (sr-ctrl v1.1 first, then v1.0), without trailing slashes. */
+export function connectionHrefs(device: Resource | undefined): string[] {
+  return CONTROL_TYPES.flatMap((type) =>
+    ((device?.controls ?? []) as Array<{ href?: string; type?: string }>).filter((c) => c.type === type && c.href).map((c) => c.href!.replace(/\/+$/, '')),
+  );
 }

@@ -52,6 +52,18 @@ export class DeviceGateway {
     return this.call(api, 'PATCH', `single/receivers/${receiverId}/staged`, patch);
   }
 
+  getSenderConstraints(api: ConnectionApi, senderId: string): Promise<DeviceAnswer> {
+    return this.call(api, 'GET', `single/senders/${senderId}/constraints`);
+  }
+
+  getSenderActive(api: ConnectionApi, senderId: string): Promise<DeviceAnswer> {
+    return this.call(api, 'GET', `single/senders/${senderId}/active`);
+  }
+
+  patchSenderStaged(api: ConnectionApi, senderId: string, patch: unknown): Promise<DeviceAnswer> {
+    return this.call(api, 'PATCH', `single/senders/${senderId}/staged`, patch);
+  }
+
   /** POST /bulk/receivers; answers the raw reply so the caller can fall back when bulk is unsupported. */
   bulkReceivers(api: ConnectionApi, items: Array<{ id: string; params: unknown }>): Promise<DeviceAnswer> {
     return this.call(api, 'POST', 'bulk/receivers', items, { acceptErrors: true });

@@ -37,9 +37,14 @@ export class CollisionsService {
    * From the primary: a flow added a moment ago on another replica counts.
    */
   async forSender(senderId: string, sdp: ParsedSdp): Promise<SenderCollision[]> {
-    const legs = sdp.media
-      .slice(0, 2)
-      .map((m, index) => ({ leg: LEGS[index], multicast_addr: m.destinationIp, group_port: m.port, source_addr: m.sourceIp ?? null }));
+    return this.forLegs(
+      senderId,
+      sdp.media.slice(0, 2).map((m, index) => ({ leg: LEGS[index], multicast_addr: m.destinationIp, group_port: m.port, source_addr: m.sourceIp ?? null })),
+    );
+  }
+
+  /** The same for legs a sender is about to be given (assigning its addresses). */
+  async forLegs(senderId: string, legs: Array<Omit<SenderCollision, 'flow'>>): Promise<SenderCollision[]> {
     return this.db.readPrimary(async (sql) => {
       const found: SenderCollision[] = [];
       for (const leg of legs) {

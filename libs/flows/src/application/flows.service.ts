@@ -39,6 +39,12 @@ export class FlowsService {
     return flowView(await this.db.readPrimary(async (sql) => (await this.flows.find(sql, id)) ?? notFound(id)));
   }
 
+  /** The live flow linked to an NMOS sender, if any (from the primary: what a moment ago's snapshot made counts). */
+  async bySender(senderId: string): Promise<FlowView | undefined> {
+    const flow = await this.db.readPrimary((sql) => this.flows.findBySender(sql, senderId));
+    return flow ? flowView(flow) : undefined;
+  }
+
   summary(): Promise<Record<string, unknown>> {
     return this.db.read((sql) => this.flows.summary(sql));
   }

@@ -97,6 +97,26 @@ export class NmosLinkService {
     return (await this.syncOne(id, actor)).flow;
   }
 
+  /**
+   * Groups a device verified on its sender's /active, written onto the sender's flow; then, best effort,
+   * a `sync` so its SDP (source filters, the cached file) follows. The legs are recorded either way.
+   */
+  async recordVerifiedLegs(id: string, legs: Array<{ leg: 'a' | 'b'; multicast_addr: string; group_port: number }>, actor: StoredActor): Promise<FlowView> {
+    const fields = Object.fromEntries(
+      legs.flatMap((l) => [
+        [`multicast_addr_${l.leg}`, l.multicast_addr],
+        [`group_port_${l.leg}`, l.group_port],
+      ]),
+    ) as Partial<FlowFields>;
+    const recorded = await this.inventory.applyNmos(id, fields, actor, 'synced');
+    try {
+      return await this.sync(id, actor);
+    } catch (err) {
+      if (err instanceof DomainError) return recorded;
+      throw err;
+    }
+  }
+
   /** `sync` over every linked flow, a few at a time; each flow's refusal is reported, not thrown. */
   async syncAll(actor: StoredActor): Promise<{ synced: string[]; unchanged: number; refused: Array<{ id: string; error: string; message: string }> }> {
     const ids = await this.db.read((sql) => this.flows.linkedFlowIds(sql));

@@ -34,6 +34,10 @@ export class FlowsRepository {
     return sql.entities.getRepository(Flow).findOne({ where: { flow_id: flowId, deleted_at: IsNull() } });
   }
 
+  findBySender(sql: Sql, senderId: string): Promise<Flow | null> {
+    return sql.entities.getRepository(Flow).findOne({ where: { nmos_sender_id: senderId, deleted_at: IsNull() }, order: { created_at: 'ASC' } });
+  }
+
   /** Live flows with these NMOS flow ids (the import's and the sync's duplicate check). */
   async liveByFlowIds(sql: Sql, flowIds: string[]): Promise<Flow[]> {
     if (flowIds.length === 0) return [];
