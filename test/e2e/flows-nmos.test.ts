@@ -147,7 +147,7 @@ describe('flows linked to NMOS senders', () => {
   it('gives a two-leg sender groups from the plan through IS-05, verified on its /active and recorded on its flow; a collision or a lock leaves the device and the plan as they were', async () => {
     const sender = endpoints.senders().find((s) => s.legs === 2)!;
     const senderActive = () =>
-      sender.node.connection.active('senders', sender.id) as { transport_params: Array<{ destination_ip: string; destination_port: number }> };
+      sender.node.connection.active('senders', sender.id) as unknown as { transport_params: Array<{ destination_ip: string; destination_port: number }> };
     const red = (await admin.post('/api/address-buckets', { name: 'senders red', cidr: '239.150.0.0/24', leg: 'a', port: 5020 })).body;
     const blue = (await admin.post('/api/address-buckets', { name: 'senders blue', cidr: '239.151.0.0/24', leg: 'b', port: 5020 })).body;
     await admin.post('/api/flows', { display_name: 'Existing stream', multicast_addr_a: '239.150.0.0', group_port_a: 5020 });
@@ -198,5 +198,21 @@ describe('flows linked to NMOS senders', () => {
       format_summary: 'L24/48k/2',
     });
     await eventually(async () => expect((await admin.get('/api/flows/nmos/unlinked')).body).toEqual([]));
+  });
+  it('reports collisions across the merged view too: a sender no flow describes, read from its SDP, against the inventory', async () => {
+    const sender = endpoints.sender('audio', 1);
+    const flow = (await admin.get(`/api/flows?nmos_sender_id=${sender.id}`)).body[0];
+    expect((await admin.delete(`/api/flows/${flow.id}?hard=true`)).status).toBe(204);
+    const clone = (await admin.post('/api/flows', { display_name: 'Clone', multicast_addr_a: flow.multicast_addr_a, group_port_a: flow.group_port_a })).body;
+
+    const onGroup = (report: { collisions: Array<{ leg: string; multicast_addr: string }> }) =>
+      report.collisions.filter((c) => c.leg === 'a' && c.multicast_addr === flow.multicast_addr_a);
+    expect(onGroup((await admin.get('/api/checker/collisions')).body)).toEqual([]);
+    const merged = (await admin.get('/api/checker/collisions?merged_view=true')).body;
+    expect(merged.merged_view).toEqual({ unlinked_senders: 1, sdp_errors: [] });
+    const [row] = onGroup(merged) as Array<{ severity: string; flows: Array<{ id: string | null; sender_id?: string }> }>;
+    expect(row.severity).toBe('error');
+    expect(row.flows.map((f) => f.sender_id ?? f.id).sort()).toEqual([clone.id, sender.id].sort());
+    expect((await admin.get('/api/checker/collisions?merged_view=yes')).status).toBe(400);
   });
 });

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
 import { CurrentPrincipal, DomainError, RequireRole } from '#common';
@@ -71,9 +71,18 @@ export class AddressPlanController {
   }
 
   @Get('checker/collisions')
-  @ApiOperation({ summary: 'Multicast collisions across the inventory: per leg and group, the flows sharing it (error: same port; warning: another port)' })
-  report() {
-    return this.collisions.report();
+  @ApiOperation({
+    summary:
+      'Multicast collisions across the inventory (and, with merged_view=true, the senders no flow describes, read from their SDPs): per leg and group, the streams sharing it (error: same port; warning: another port)',
+  })
+  @ApiQuery({ name: 'merged_view', required: false })
+  report(@Query('merged_view') mergedView?: string) {
+    if (mergedView !== undefined && mergedView !== 'true' && mergedView !== 'false') {
+      throw new DomainError('invalid', 'invalid_query', 'merged_view: must be true or false', {
+        fields: [{ field: 'merged_view', message: 'must be true or false' }],
+      });
+    }
+    return this.collisions.report(mergedView === 'true');
   }
 
   @Get('checker/check')

@@ -2,11 +2,21 @@ import { Injectable } from '@nestjs/common';
 import { parseInput, type ParsedSdp } from '#common';
 import { DatabaseService } from '#database';
 import { CheckQuery } from '../domain/address-plan-input.js';
+import { collisionsAmong, type Collision } from '../domain/collision-rule.js';
 import { LEGS, type Leg } from '../domain/flow.entity.js';
+import { ipv4ToNumber } from '../domain/ipv4.js';
 import { AddressPlanRepository } from '../infra/address-plan.repository.js';
 import { CollisionsRepository, type CollisionRow } from '../infra/collisions.repository.js';
+import { NmosLinkService } from './nmos-link.service.js';
 
 const ALTERNATIVES = 5;
+
+export interface CollisionReport {
+  checked_at: string;
+  collisions: Array<CollisionRow | Collision>;
+  /** With `merged_view=true`: how many senders without a flow were read, and those whose SDP could not be. */
+  merged_view?: { unlinked_senders: number; sdp_errors: Array<{ sender_id: string; error: string }> };
+}
 
 /** One leg of a sender's stream on a group another flow already has. */
 export interface SenderCollision {
@@ -24,11 +34,25 @@ export class CollisionsService {
     private readonly db: DatabaseService,
     private readonly collisions: CollisionsRepository,
     private readonly plan: AddressPlanRepository,
+    private readonly nmos: NmosLinkService,
   ) {}
 
-  async report(): Promise<{ checked_at: string; collisions: CollisionRow[] }> {
-    const collisions = await this.db.read((sql) => this.collisions.report(sql));
-    return { checked_at: new Date().toISOString(), collisions };
+  /**
+   * The inventory's collisions (one SQL statement); with `mergedView`, also those of the merged view's
+   * senders that no flow describes, read from their SDPs, against each other and the inventory.
+   */
+  async report(mergedView = false): Promise<CollisionReport> {
+    const inventory = await this.db.read((sql) => this.collisions.report(sql));
+    if (!mergedView) return { checked_at: new Date().toISOString(), collisions: inventory };
+    const senders = await this.nmos.unlinkedSenderLegs();
+    const groups = [...new Set(senders.legs.map((l) => l.multicast_addr))];
+    const flowLegs = groups.length > 0 ? await this.db.read((sql) => this.collisions.legsOn(sql, groups)) : [];
+    const withSenders = collisionsAmong([...senders.legs, ...flowLegs]).filter((c) => c.flows.some((f) => f.sender_id !== undefined));
+    const replaced = new Set(withSenders.map((c) => `${c.leg} ${c.multicast_addr}`));
+    const collisions = [...inventory.filter((c) => !replaced.has(`${c.leg} ${c.multicast_addr}`)), ...withSenders].sort(
+      (x, y) => (ipv4ToNumber(x.multicast_addr) ?? 0) - (ipv4ToNumber(y.multicast_addr) ?? 0) || x.leg.localeCompare(y.leg),
+    );
+    return { checked_at: new Date().toISOString(), collisions, merged_view: { unlinked_senders: senders.checked, sdp_errors: senders.sdp_errors } };
   }
 
   /**

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { DomainError, mapLimit, parseInput, storedUuid } from '#common';
 import { DatabaseService } from '#database';
 import { NmosQueryService } from '#registry';
-import type { Flow, FlowFields, StoredActor } from '../domain/flow.entity.js';
+import type { StreamLeg } from '../domain/collision-rule.js';
+import { LEGS, type Flow, type FlowFields, type StoredActor } from '../domain/flow.entity.js';
 import { fieldDiff, type FlowView } from '../domain/flow-view.js';
 import { NMOS_SYNCED_FIELDS, nmosFields, type SenderContext } from '../domain/nmos-fields.js';
 import { FlowsRepository } from '../infra/flows.repository.js';
@@ -45,6 +46,33 @@ export class NmosLinkService {
     return senders
       .filter((s) => !linked.has(s.id))
       .map(({ resource: r }) => ({ id: String(r.id), label: r.label, device_id: r.device_id, flow_id: r.flow_id, manifest_href: r.manifest_href }));
+  }
+
+  /**
+   * The legs of every sender no flow describes, read from their SDPs (a few at a time), for a collision
+   * report across the merged view; senders whose SDP cannot be read are named.
+   */
+  async unlinkedSenderLegs(): Promise<{ legs: StreamLeg[]; checked: number; sdp_errors: Array<{ sender_id: string; error: string }> }> {
+    const senders = await this.unlinked();
+    const sdpErrors: Array<{ sender_id: string; error: string }> = [];
+    const legs = await mapLimit(senders, SDP_CONCURRENCY, async (sender): Promise<StreamLeg[]> => {
+      if (typeof sender.manifest_href !== 'string' || sender.manifest_href === '') return [];
+      try {
+        const fields = sdpFields(await this.sdp.fetch(sender.manifest_href), sender.manifest_href);
+        const stream = { id: null, flow_id: null, display_name: String(sender.label ?? sender.id), sender_id: sender.id };
+        return LEGS.flatMap((leg) => {
+          const group = fields[`multicast_addr_${leg}`];
+          return group
+            ? [{ ...stream, leg, multicast_addr: group, group_port: fields[`group_port_${leg}`] ?? null, source_addr: fields[`source_addr_${leg}`] ?? null }]
+            : [];
+        });
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        sdpErrors.push({ sender_id: sender.id, error: err.message });
+        return [];
+      }
+    });
+    return { legs: legs.flat(), checked: senders.length, sdp_errors: sdpErrors };
   }
 
   /** Flows for the given senders (or every unlinked one), each filled from NMOS and its SDP; senders already linked are skipped. */

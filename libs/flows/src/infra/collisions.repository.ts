@@ -40,6 +40,24 @@ export class CollisionsRepository {
     );
   }
 
+  /** Every live flow leg on these groups (any leg), as streams for the in-memory rule. */
+  legsOn(sql: Sql, groups: string[]) {
+    return sql.query<{
+      leg: Leg;
+      multicast_addr: string;
+      group_port: number | null;
+      source_addr: string | null;
+      id: string;
+      flow_id: string;
+      display_name: string;
+    }>(
+      `WITH legs AS (${LEGS})
+       SELECT leg, host(grp) AS multicast_addr, port AS group_port, host(src) AS source_addr, id, flow_id, display_name FROM legs
+        WHERE grp = ANY($1::inet[])`,
+      [groups],
+    );
+  }
+
   /** Live flows whose leg `leg` would collide with a stream on this group (and source), but `exclude`. */
   conflicts(sql: Sql, probe: { leg: Leg; multicast_addr: string; source_addr?: string; exclude?: string }) {
     return sql.query<{ id: string; flow_id: string; display_name: string; group_port: number | null; source_addr: string | null }>(
