@@ -210,7 +210,7 @@ describe('flows linked to NMOS senders', () => {
     expect(onGroup((await admin.get('/api/checker/collisions')).body)).toEqual([]);
     const merged = (await admin.get('/api/checker/collisions?merged_view=true')).body;
     expect(merged.merged_view).toEqual({ unlinked_senders: 1, sdp_errors: [] });
-    const [row] = onGroup(merged) as Array<{ severity: string; flows: Array<{ id: string | null; sender_id?: string }> }>;
+    const [row] = onGroup(merged) as unknown as Array<{ severity: string; flows: Array<{ id: string | null; sender_id?: string }> }>;
     expect(row.severity).toBe('error');
     expect(row.flows.map((f) => f.sender_id ?? f.id).sort()).toEqual([clone.id, sender.id].sort());
     expect((await admin.get('/api/checker/collisions?merged_view=yes')).status).toBe(400);

@@ -140,9 +140,7 @@ export class FlowsService {
         flows.push({ ...this.newFlow({ ...row, flow_id: flowId }, actor), sdp_fetched_at: row.sdp_cache ? new Date() : null });
       }
       await this.flows.insert(sql, flows);
-      const created: FlowView[] = [];
-      for (const flow of flows) created.push(await this.recorded(sql, flow, 'created', actor));
-      return { created, skipped };
+      return { created: await this.recordedMany(sql, flows, actor, 'created'), skipped };
     });
   }
 
@@ -247,12 +245,9 @@ export class FlowsService {
         );
       }
       await this.flows.insert(sql, creates);
-      for (const flow of creates) await this.recorded(sql, flow, 'created', actor, 'imported');
-      for (const flow of restores) {
-        const restored = this.touched(flow, actor);
-        await this.flows.save(sql, restored);
-        await this.recorded(sql, restored, 'created', actor, 'imported');
-      }
+      const restored = restores.map((flow) => this.touched(flow, actor));
+      for (const flow of restored) await this.flows.save(sql, flow);
+      await this.recordedMany(sql, [...creates, ...restored], actor, 'imported');
       for (const { before, after } of updates) {
         after.locked_by = after.locked ? (before.locked_by ?? actor) : null;
         await this.saved(sql, before, this.touched(after, actor), actor, 'imported', [...EDITABLE_FIELDS, ...LOCK_FIELDS]);
@@ -355,10 +350,21 @@ export class FlowsService {
   }
 
   private async recorded(sql: Sql, flow: Flow, kind: 'created', actor: StoredActor, action: FlowAudit['action'] = 'created'): Promise<FlowView> {
-    await this.flows.audit(sql, { flow, action, actor });
-    const view = flowView(flow);
-    await this.events.recordMany(sql, flowEvents(kind, view, actor));
-    return view;
+    return (await this.recordedMany(sql, [flow], actor, action))[0];
+  }
+
+  /** New flows' audit rows and `flow.created` events, in a few statements whatever their number (an import of thousands). */
+  private async recordedMany(sql: Sql, flows: Flow[], actor: StoredActor, action: FlowAudit['action']): Promise<FlowView[]> {
+    await this.flows.auditMany(
+      sql,
+      flows.map((flow) => ({ flow, action, actor })),
+    );
+    const views = flows.map(flowView);
+    await this.events.recordMany(
+      sql,
+      views.flatMap((view) => flowEvents('created', view, actor)),
+    );
+    return views;
   }
 
   private async refuseDuplicate(sql: Sql, flowId: string): Promise<void> {

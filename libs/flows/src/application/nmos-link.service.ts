@@ -5,6 +5,7 @@ import { DomainError, mapLimit, parseInput, storedUuid } from '#common';
 import { DatabaseService } from '#database';
 import { NmosQueryService } from '#registry';
 import type { StreamLeg } from '../domain/collision-rule.js';
+import type { FieldChanges } from '../domain/flow-audit.entity.js';
 import { LEGS, type Flow, type FlowFields, type StoredActor } from '../domain/flow.entity.js';
 import { fieldDiff, type FlowView } from '../domain/flow-view.js';
 import { NMOS_SYNCED_FIELDS, nmosFields, type SenderContext } from '../domain/nmos-fields.js';
@@ -22,7 +23,7 @@ export interface NmosDiff {
   sender_id: string;
   in_merged_view: boolean;
   sdp_error?: string;
-  changes: Record<string, { from: unknown; to: unknown }>;
+  changes: FieldChanges;
 }
 
 /**

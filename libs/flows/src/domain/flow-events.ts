@@ -1,4 +1,5 @@
 import type { NewEvent } from '#events';
+import type { FieldChanges } from './flow-audit.entity.js';
 import type { StoredActor } from './flow.entity.js';
 import type { FlowView } from './flow-view.js';
 
@@ -9,7 +10,7 @@ export type FlowEventKind = 'created' | 'updated' | 'deleted';
  * actor), twice: on `flow/<flow_id>`, retained as the flow's current state (a deletion clears it once
  * published), and on `all`, the stream of every flow change.
  */
-export function flowEvents(kind: FlowEventKind, flow: FlowView, actor: StoredActor, diff?: Record<string, { from: unknown; to: unknown }>): NewEvent[] {
+export function flowEvents(kind: FlowEventKind, flow: FlowView, actor: StoredActor, diff?: FieldChanges): NewEvent[] {
   const payload = { event: kind, flow_id: flow.flow_id, flow, ...(diff ? { diff } : {}) };
   const base = {
     type: `flow.${kind}`,

@@ -1,3 +1,4 @@
+import type { FieldChanges } from './flow-audit.entity.js';
 import { EDITABLE_FIELDS, type Flow, type FlowFields } from './flow.entity.js';
 
 /** A flow as the API answers it: every column, times as ISO strings, and GO-NMOS's one-leg names for the A leg. */
@@ -33,8 +34,8 @@ export function exportedFlow(flow: Flow): ExportedFlow {
 }
 
 /** The fields whose value differs, before and after. */
-export function fieldDiff(before: Partial<Flow>, after: Partial<Flow>, fields: readonly (keyof Flow)[]): Record<string, { from: unknown; to: unknown }> {
-  const diff: Record<string, { from: unknown; to: unknown }> = {};
+export function fieldDiff(before: Partial<Flow>, after: Partial<Flow>, fields: readonly (keyof Flow)[]): FieldChanges {
+  const diff: FieldChanges = {};
   for (const field of fields) {
     const from = before[field] ?? null;
     const to = after[field] ?? null;

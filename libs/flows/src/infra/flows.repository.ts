@@ -1,24 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { Sql } from '#database';
-import { Brackets, IsNull, type SelectQueryBuilder } from 'typeorm';
+import { IsNull, type SelectQueryBuilder } from 'typeorm';
 import { FlowAudit, type FlowAction } from '../domain/flow-audit.entity.js';
 import { Flow, type StoredActor } from '../domain/flow.entity.js';
 import type { FlowListQuery } from '../domain/flow-query.js';
 
-/** Columns a text search looks in: names, labels, aliases, notes, ids and addresses. */
-const SEARCHED = [
-  'display_name',
-  'note',
-  'format_summary',
-  'media_type',
-  'nmos_sender_label',
-  'nmos_node_label',
-  'nmos_device_label',
-  'nmos_flow_label',
-  ...[1, 2, 3, 4, 5, 6, 7, 8].map((n) => `alias_${n}`),
-  ...[1, 2, 3, 4, 5, 6, 7, 8].map((n) => `user_field_${n}`),
-];
-const SEARCHED_AS_TEXT = ['flow_id', 'nmos_sender_id', 'nmos_flow_id', 'multicast_addr_a', 'multicast_addr_b', 'source_addr_a', 'source_addr_b'];
+type AuditInput = { flow: Flow; action: FlowAction; actor: StoredActor; diff?: FlowAudit['diff']; reason?: string | null };
 
 /** The flow inventory through TypeORM's repositories, on the caller's connection and transaction. */
 @Injectable()
@@ -102,16 +89,24 @@ export class FlowsRepository {
     return row;
   }
 
-  async audit(sql: Sql, entry: { flow: Flow; action: FlowAction; actor: StoredActor; diff?: FlowAudit['diff']; reason?: string | null }): Promise<void> {
-    await sql.entities.getRepository(FlowAudit).insert({
+  async audit(sql: Sql, entry: AuditInput): Promise<void> {
+    await this.auditMany(sql, [entry]);
+  }
+
+  async auditMany(sql: Sql, entries: AuditInput[]): Promise<void> {
+    const at = new Date();
+    const rows = entries.map((entry) => ({
       flow_row_id: entry.flow.id,
       flow_id: entry.flow.flow_id,
       action: entry.action,
       actor: entry.actor,
-      diff: (entry.diff ?? {}) as FlowAudit['diff'] & object,
+      diff: entry.diff ?? {},
       reason: entry.reason ?? null,
-      at: new Date(),
-    });
+      at,
+    }));
+    for (let start = 0; start < rows.length; start += 2_000) {
+      await sql.entities.getRepository(FlowAudit).insert(rows.slice(start, start + 2_000));
+    }
   }
 
   history(sql: Sql, id: string, limit: number): Promise<FlowAudit[]> {
@@ -134,13 +129,8 @@ export class FlowsRepository {
       builder.andWhere('(f.multicast_addr_a = :group OR f.multicast_addr_b = :group)', { group: query.multicast_addr });
     }
     if (query.q !== undefined) {
-      const pattern = `%${query.q.replace(/[\\%_]/g, '\\$&')}%`;
-      builder.andWhere(
-        new Brackets((any) => {
-          for (const column of SEARCHED) any.orWhere(`f.${column} ILIKE :pattern`, { pattern });
-          for (const column of SEARCHED_AS_TEXT) any.orWhere(`f.${column}::text ILIKE :pattern`, { pattern });
-        }),
-      );
+      // search_text (the migration) holds every searched field lower-cased, behind a trigram index.
+      builder.andWhere('f.search_text LIKE :pattern', { pattern: `%${query.q.toLowerCase().replace(/[\\%_]/g, '\\$&')}%` });
     }
     return builder;
   }

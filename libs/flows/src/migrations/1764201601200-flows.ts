@@ -58,10 +58,52 @@ export class Flows1764201601200 implements MigrationInterface {
       )`);
     // A deleted flow's NMOS id may be used again; a live one's never twice.
     await runner.query('CREATE UNIQUE INDEX flows_flow_id_live_key ON flows (flow_id) WHERE deleted_at IS NULL');
-    await runner.query('CREATE INDEX flows_display_name_idx ON flows (lower(display_name), id)');
-    await runner.query('CREATE INDEX flows_updated_at_idx ON flows (updated_at, id)');
+    // A page in each sortable order is an index walk over live flows, not a sort of the inventory.
+    for (const column of [
+      'display_name',
+      'created_at',
+      'updated_at',
+      'flow_id',
+      'multicast_addr_a',
+      'multicast_addr_b',
+      'media_type',
+      'flow_status',
+      'availability',
+    ]) {
+      await runner.query(`CREATE INDEX flows_live_${column}_idx ON flows (${column}, id) WHERE deleted_at IS NULL`);
+    }
+    // X-Total-Count: an index-only count of live flows instead of a scan of the wide rows.
+    await runner.query('CREATE INDEX flows_live_idx ON flows (id) WHERE deleted_at IS NULL');
     await runner.query('CREATE INDEX flows_multicast_a_idx ON flows (multicast_addr_a) WHERE multicast_addr_a IS NOT NULL');
     await runner.query('CREATE INDEX flows_multicast_b_idx ON flows (multicast_addr_b) WHERE multicast_addr_b IS NOT NULL');
+    // Search: one lower-cased text of every searched field, kept by PostgreSQL, with a trigram index
+    // (pg_trgm ships with PostgreSQL's contrib; where it cannot be created the search scans instead).
+    const searched = [
+      'display_name',
+      'note',
+      'format_summary',
+      'media_type',
+      'nmos_sender_label',
+      'nmos_node_label',
+      'nmos_device_label',
+      'nmos_flow_label',
+      ...[1, 2, 3, 4, 5, 6, 7, 8].flatMap((n) => [`alias_${n}`, `user_field_${n}`]),
+    ].map((c) => `coalesce(${c}, '')`);
+    const asText = [
+      'flow_id::text',
+      "coalesce(nmos_sender_id::text, '')",
+      "coalesce(nmos_flow_id::text, '')",
+      ...['multicast_addr_a', 'multicast_addr_b', 'source_addr_a', 'source_addr_b'].map((c) => `coalesce(host(${c}), '')`),
+    ];
+    await runner.query(`ALTER TABLE flows ADD COLUMN search_text text GENERATED ALWAYS AS (lower(${[...searched, ...asText].join(" || ' ' || ")})) STORED`);
+    await runner.query('SAVEPOINT trigram');
+    try {
+      await runner.query('CREATE EXTENSION IF NOT EXISTS pg_trgm');
+      await runner.query('CREATE INDEX flows_search_idx ON flows USING gin (search_text gin_trgm_ops) WHERE deleted_at IS NULL');
+      await runner.query('RELEASE SAVEPOINT trigram');
+    } catch {
+      await runner.query('ROLLBACK TO SAVEPOINT trigram');
+    }
     await runner.query('CREATE INDEX flows_nmos_sender_idx ON flows (nmos_sender_id) WHERE nmos_sender_id IS NOT NULL');
     await runner.query(`
       CREATE TABLE flow_audit (
