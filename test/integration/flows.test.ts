@@ -108,6 +108,10 @@ describe('flows and the address plan', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('x-total-count')).toBe('6');
     expect(page.body.map((f: { display_name: string }) => f.display_name)).toEqual(['CAM 2 video', 'CAM 3 video']);
+    expect((await viewer.get('/api/flows?limit=2&sort_by=display_name&sort_order=desc')).body.map((f: { display_name: string }) => f.display_name)).toEqual([
+      'CAM 6 video',
+      'CAM 5 video',
+    ]);
     expect((await viewer.get('/api/flows?limit=501')).body.fields).toEqual([{ field: 'limit', message: 'must be 1-500' }]);
     expect((await viewer.get('/api/flows?sort_by=password')).status).toBe(400);
     const search = await viewer.get('/api/flows/search?q=camera%20one');

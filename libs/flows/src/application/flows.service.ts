@@ -15,6 +15,8 @@ import { SdpFetcher } from '../infra/sdp-fetcher.js';
 
 export const EXPORT_FORMAT = 'nmos-control-flows';
 const LOCK_FIELDS = ['locked', 'locked_reason'] as const;
+/** An import this large refreshes the planner's statistics afterwards. */
+const BULK_ROWS = 1_000;
 
 /**
  * The flow inventory: every write in one transaction with its audit row and its events, refused when
@@ -94,7 +96,7 @@ export class FlowsService {
     });
   }
 
-  /** Soft delete (kept, hidden, its NMOS id free again); `hard` (admins) removes the row and its reservations' link. */
+  /** Soft delete (kept, hidden, its NMOS id free again); `hard` (admins) removes the row. Reservations stay until released. */
   async remove(id: string, hard: boolean, actor: StoredActor): Promise<void> {
     await this.db.write(async (sql) => {
       const flow = (await this.flows.find(sql, id, { forUpdate: true, withDeleted: hard })) ?? notFound(id);
@@ -184,6 +186,13 @@ export class FlowsService {
    */
   async import(body: unknown, actor: StoredActor): Promise<{ created: number; updated: number; unchanged: number }> {
     const rows = this.importRows(body);
+    const result = await this.applyImport(rows, actor);
+    // Thousands of new rows at once: the planner's statistics would still describe the old inventory.
+    if (result.created + result.updated >= BULK_ROWS) await this.db.write((sql) => this.flows.analyze(sql)).catch(() => undefined);
+    return result;
+  }
+
+  private applyImport(rows: ReturnType<FlowsService['importRows']>, actor: StoredActor): Promise<{ created: number; updated: number; unchanged: number }> {
     return this.db.write(async (sql) => {
       const existing = new Map(
         (
