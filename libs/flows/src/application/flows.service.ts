@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DomainError, parseInput, SdpError, zodProblems, type FieldProblem } from '#common';
 import { DatabaseService, type Sql } from '#database';
@@ -15,7 +15,7 @@ import { SdpFetcher } from '../infra/sdp-fetcher.js';
 
 export const EXPORT_FORMAT = 'nmos-control-flows';
 const LOCK_FIELDS = ['locked', 'locked_reason'] as const;
-/** An import this large refreshes the planner's statistics afterwards. */
+/** An import this large (and a fifth of the inventory) is followed by a VACUUM (ANALYZE). */
 const BULK_ROWS = 1_000;
 
 /**
@@ -24,6 +24,9 @@ const BULK_ROWS = 1_000;
  */
 @Injectable()
 export class FlowsService {
+  private readonly logger = new Logger(FlowsService.name);
+  private bulkChangedSinceVacuum = 0;
+
   constructor(
     private readonly db: DatabaseService,
     private readonly flows: FlowsRepository,
@@ -187,9 +190,27 @@ export class FlowsService {
   async import(body: unknown, actor: StoredActor): Promise<{ created: number; updated: number; unchanged: number }> {
     const rows = this.importRows(body);
     const result = await this.applyImport(rows, actor);
-    // Thousands of new rows at once: the planner's statistics would still describe the old inventory.
-    if (result.created + result.updated >= BULK_ROWS) await this.db.write((sql) => this.flows.analyze(sql)).catch(() => undefined);
+    if (result.created + result.updated >= BULK_ROWS) this.tidyAfterBulk(result.created + result.updated);
     return result;
+  }
+
+  /**
+   * After bulk loads adding up to a fifth of the inventory or more, in the background: VACUUM (ANALYZE) so
+   * the planner knows the new rows and pages are index-only walks at once, rather than after autovacuum
+   * gets to the table (a minute or more). Outside any transaction, as VACUUM must be; best effort.
+   */
+  private tidyAfterBulk(changed: number): void {
+    // Counted across imports, so a plant loaded in many small bodies is vacuumed every fifth of growth.
+    this.bulkChangedSinceVacuum += changed;
+    const pending = this.bulkChangedSinceVacuum;
+    void this.db
+      .readPrimary(async (sql) => {
+        const [{ live }] = await sql.query<{ live: number }>('SELECT count(*)::int AS live FROM flows WHERE deleted_at IS NULL');
+        if (pending * 5 < live) return;
+        this.bulkChangedSinceVacuum = 0;
+        await this.flows.vacuum(sql);
+      })
+      .catch((err: Error) => this.logger.warn({ err: err.message }, 'VACUUM after a bulk import failed; autovacuum will catch up'));
   }
 
   private applyImport(rows: ReturnType<FlowsService['importRows']>, actor: StoredActor): Promise<{ created: number; updated: number; unchanged: number }> {

@@ -88,9 +88,9 @@ export class FlowsRepository {
     return { flows: ids.flatMap((id) => byId.get(id) ?? []), total: count?.total ?? 0 };
   }
 
-  /** Fresh planner statistics after a bulk load, so the next pages and searches take their indexes. */
-  async analyze(sql: Sql): Promise<void> {
-    await sql.execute('ANALYZE flows');
+  /** Planner statistics and the visibility map after a bulk load (outside a transaction: VACUUM cannot run in one). */
+  async vacuum(sql: Sql): Promise<void> {
+    await sql.execute('VACUUM (ANALYZE) flows');
   }
 
   /** Every flow the filters select, for an export: ordered by what it holds (not when rows were written), so a re-import exports the same. */
