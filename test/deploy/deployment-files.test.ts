@@ -61,6 +61,10 @@ describe('deploy/nginx/nginx.conf', () => {
     expect(nginx).toContain('X-Forwarded-For');
   });
 
+  it('passes the event stream on unbuffered and keeps it open', () => {
+    expect(nginx).toMatch(/location \/api\/events\/stream \{[^}]*proxy_buffering off;[^}]*proxy_read_timeout 1h;/);
+  });
+
   it('sends MQTT over websockets to both brokers with client affinity', () => {
     expect(nginx).toMatch(/upstream mqtt_websockets \{\s*ip_hash;\s*server mqtt-primary:9001;\s*server mqtt-secondary:9001;/);
     expect(nginx).toMatch(/location \/mqtt \{[^}]*proxy_set_header Upgrade \$http_upgrade;/);

@@ -4,6 +4,7 @@ import { BrokerLink } from './application/broker-link.service.js';
 import { EventsMetrics } from './application/events.metrics.js';
 import { EventsConditions } from './application/events.conditions.js';
 import { EventsHealth } from './application/events.health.js';
+import { EventStream } from './application/event-stream.service.js';
 import { EventsService } from './application/events.service.js';
 import { OutboxBacklog } from './application/outbox-backlog.service.js';
 import { OutboxRelay } from './application/outbox-relay.service.js';
@@ -16,7 +17,7 @@ export const EVENTS_MIGRATIONS = [EventsOutbox1764201600400, EventsClearsRetaine
 /** The transactional outbox, its relay to MQTT (lease holder), the broker connection and the catch-up API. */
 @Module({
   controllers: [EventsController],
-  providers: [OutboxRepository, OutboxBacklog, BrokerLink, EventsService, OutboxRelay, EventsHealth, EventsMetrics, EventsConditions],
+  providers: [OutboxRepository, OutboxBacklog, BrokerLink, EventsService, EventStream, OutboxRelay, EventsHealth, EventsMetrics, EventsConditions],
   exports: [EventsService],
 })
 export class EventsModule {}

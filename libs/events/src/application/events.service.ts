@@ -30,6 +30,11 @@ export class EventsService {
     return (await this.db.read((sql) => this.outbox.after(sql, seq, limit, hidden))).map(toPublished);
   }
 
+  /** The last numbered event's sequence (0 when none): where a live stream without a position starts. */
+  latestSeq(): Promise<number> {
+    return this.db.readPrimary((sql) => this.outbox.latestSeq(sql));
+  }
+
   /** Where this replica's embedded broker listens (no MQTT_BROKER_URL), for the start-up banner. */
   get embeddedBrokerUrl(): string | undefined {
     return this.link.embeddedUrl;

@@ -5,6 +5,8 @@ import type { NewEvent, StoredEvent } from '../domain/event.js';
 
 /** NOTIFY'd by every transaction that records an event (delivered at its commit), LISTENed to by the relay. */
 export const OUTBOX_CHANNEL = 'events_outbox';
+/** NOTIFY'd when the relay numbers events (at its commit): they can be read in order from then on (the live stream). */
+export const SEQUENCED_CHANNEL = 'events_sequenced';
 
 const COLUMNS = 'id, seq, type, subject_kind, subject_id, topic, retained, clears_retained, payload, actor, committed_at';
 /** Any fixed number: sequence numbers are handed out by one transaction at a time. */
@@ -82,6 +84,7 @@ export class OutboxRepository {
          .join(', ')}`,
       [last, fresh.map((f) => f.id)],
     );
+    await sql.query(`SELECT pg_notify('${SEQUENCED_CHANNEL}', '')`);
     return [...pending, ...numbered.sort((a, b) => Number(a.seq) - Number(b.seq))];
   }
 
@@ -102,6 +105,11 @@ export class OutboxRepository {
       `SELECT ${COLUMNS} FROM events WHERE seq > $1 AND NOT (topic LIKE ANY ($3::text[])) ORDER BY seq LIMIT $2`,
       [seq, limit, hiddenTopicPrefixes.map((prefix) => `${prefix.replace(/[\\%_]/g, '\\$&')}%`)],
     );
+  }
+
+  async latestSeq(sql: Sql): Promise<number> {
+    const [row] = await sql.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM events');
+    return Number(row.seq ?? 0);
   }
 
   async prune(sql: Sql, retentionSeconds: number): Promise<number> {

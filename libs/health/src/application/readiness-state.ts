@@ -4,9 +4,19 @@ import { Injectable } from '@nestjs/common';
 @Injectable()
 export class ReadinessState {
   private drainingSince?: Date;
+  private readonly onDraining = new Set<() => void>();
 
   startDraining(): void {
-    this.drainingSince ??= new Date();
+    if (this.drainingSince) return;
+    this.drainingSince = new Date();
+    for (const listener of this.onDraining) listener();
+  }
+
+  /** Runs `listener` when draining starts (long-lived answers end then, so the drain is not held up); answers how to stop. */
+  whenDraining(listener: () => void): () => void {
+    if (this.draining) listener();
+    this.onDraining.add(listener);
+    return () => this.onDraining.delete(listener);
   }
 
   get draining(): boolean {
