@@ -10,6 +10,7 @@ import { parseJsonBody, PinoLoggerService, requestIdFor } from '#common';
 import type { AppConfig } from '#config';
 import { MetricsService } from '#metrics';
 import { AppModule } from './app.module.js';
+import { serveConsole } from './console-assets.js';
 
 /**
  * Builds the HTTP application (Fastify: about five times Express's throughput here) without listening,
@@ -80,7 +81,8 @@ export async function createControllerApp(config: AppConfig, logger: Pino, optio
     // Answers carry tokens and live state: never cached, unless a static asset said otherwise.
     if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
     const html = String(reply.getHeader('content-type') ?? '').startsWith('text/html');
-    void reply.header('content-security-policy', html ? DOCS_CSP : API_CSP);
+    // The console's page sets its own (stricter than the docs page's).
+    if (!reply.hasHeader('content-security-policy')) void reply.header('content-security-policy', html ? DOCS_CSP : API_CSP);
   });
   fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
     httpDuration.observe(
@@ -109,6 +111,7 @@ export async function createControllerApp(config: AppConfig, logger: Pino, optio
       .addBearerAuth()
       .build(),
   );
+  if (!serveConsole(fastify)) logger.warn('the operator console is not built (npm run build): / is not served');
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json', yamlDocumentUrl: 'api/docs-yaml', ui: options.docsUi ?? true });
   return app;
 }

@@ -50,7 +50,8 @@ export class EventsController {
       'x-accel-buffering': 'no',
       'x-request-id': request.id,
     });
-    out.write('retry: 2000\n\n');
+    // The starting position as the first id: a client that reconnects before any event resumes from here.
+    out.write(`retry: 2000\nid: ${position}\n\n`);
     const heartbeat = setInterval(() => out.write(': keep-alive\n\n'), 15_000);
     try {
       for await (const event of this.stream.follow(position, principal.role, signal)) {
