@@ -8,6 +8,7 @@ import { ControllerProcess } from '../support/controller-process.js';
 import { eventually } from '../support/eventually.js';
 import { createDatabase, removeDir, scratchDir, startPrimary, urlOf } from '../support/pg-cluster.js';
 import { FacilityEndpoints } from '../support/routing-fixtures.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 
 /** Debian's chromium (`.ci/run` installs it); playwright-core drives it, downloading no browser of its own. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -25,7 +26,16 @@ describe('operator console (chromium)', () => {
   let facility: Facility;
   let endpoints: FacilityEndpoints;
   let controller: ControllerProcess;
+  let second: ControllerProcess | undefined;
+  let proxy: TcpProxy | undefined;
   let browser: Browser;
+  const env = (pgPort: number) => ({
+    DATABASE_URL: urlOf(pgPort, 'app'),
+    JWT_SECRET: TEST_JWT_SECRET,
+    ADMIN_USERNAME: TEST_ADMIN.username,
+    ADMIN_PASSWORD: TEST_ADMIN.password,
+    ACTIVE_CHECK_INTERVAL: '0',
+  });
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -34,15 +44,7 @@ describe('operator console (chromium)', () => {
     await createDatabase(pg, 'app');
     facility = await Facility.start({ registries: 1, nodes: 3, senders: 3, receivers: 3, redundantShare: 0 });
     endpoints = new FacilityEndpoints(facility);
-    controller = await (
-      await ControllerProcess.spawn({
-        DATABASE_URL: urlOf(pg.port, 'app'),
-        JWT_SECRET: TEST_JWT_SECRET,
-        ADMIN_USERNAME: TEST_ADMIN.username,
-        ADMIN_PASSWORD: TEST_ADMIN.password,
-        ACTIVE_CHECK_INTERVAL: '0',
-      })
-    ).ready();
+    controller = await (await ControllerProcess.spawn(env(pg.port))).ready();
     const admin = await controller.api.loginAs(TEST_ADMIN.username, TEST_ADMIN.password);
     expect((await admin.post('/api/users', { username: 'console-viewer', password: 'viewer-password-1', role: 'viewer' })).status).toBe(201);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -50,18 +52,20 @@ describe('operator console (chromium)', () => {
 
   afterAll(async () => {
     await browser?.close();
+    await proxy?.close();
+    await second?.stop();
     await controller?.stop();
     await facility?.stop();
     await pg?.stop();
     await removeDir(dir);
   });
 
-  async function logIn(username: string, password: string): Promise<Page> {
+  async function logIn(username: string, password: string, url = controller.url): Promise<Page> {
     const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
     const problems: string[] = [];
     page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
     page.on('pageerror', (err) => problems.push(err.message));
-    await page.goto(controller.url);
+    await page.goto(url);
     await page.fill('input[name=username]', username);
     await page.fill('input[name=password]', password);
     await page.click('button[type=submit]');
@@ -128,5 +132,34 @@ describe('operator console (chromium)', () => {
     await page.click('a[href="#/health"]');
     await eventually(async () => expect(await page.textContent('[data-testid=health-status]')).toBeTruthy());
     await page.screenshot({ path: `${ARTIFACTS}/health.png` });
+  });
+  it('keeps working when the replica it was loaded from dies: the stream and the takes carry on through another', async () => {
+    second = await (await ControllerProcess.spawn(env(pg.port))).ready();
+    // One address in front of both replicas, as a load balancer is: it sends everything to the first.
+    proxy = await TcpProxy.start(controller.port);
+    const page = await logIn(TEST_ADMIN.username, TEST_ADMIN.password, `http://127.0.0.1:${proxy.port}`);
+    await page.waitForSelector('[data-testid=live]:has-text("live")');
+    const sender = endpoints.sender('video', 1);
+    const receiver = endpoints.receiver('video', 1, new Set());
+    const cell = `[data-cell="${receiver.id}:${sender.id}"]`;
+    await page.waitForSelector(cell);
+
+    controller.signal('SIGKILL');
+    await controller.exited;
+    proxy.retarget(second.port);
+    proxy.dropConnections();
+    // No reload: the stream reconnects (with its Last-Event-ID) and the next take goes to the survivor.
+    await page.click(cell);
+    await page.waitForSelector(`${cell}[data-on=true]`, { timeout: 15_000 });
+    expect(receiver.node.connection.active('receivers', receiver.id)?.sender_id).toBe(sender.id);
+    await page.waitForSelector('[data-testid=live]:has-text("live")');
+    const device = receiver.node;
+    const answer = await fetch(`${device.connectionApiUrl.replace(/\/$/, '')}/single/receivers/${receiver.id}/staged`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sender_id: null, master_enable: false, activation: { mode: 'activate_immediate' } }),
+    });
+    expect(answer.status).toBe(200);
+    await page.waitForSelector(`${cell}[data-on=false]`, { timeout: 15_000 });
   });
 });
