@@ -133,6 +133,42 @@ describe('operator console (chromium)', () => {
     await eventually(async () => expect(await page.textContent('[data-testid=health-status]')).toBeTruthy());
     await page.screenshot({ path: `${ARTIFACTS}/health.png` });
   });
+  it('fires a salvo built by clicks, sets a lock, and shows both in the audit and the live events', async () => {
+    const page = await logIn(TEST_ADMIN.username, TEST_ADMIN.password);
+    const taken = new Set<string>();
+    const audio = endpoints.sender('audio', 1);
+    const [first, second] = [endpoints.receiver('audio', 1, taken), endpoints.receiver('audio', 1, taken)];
+    const cell = (receiverId: string) => `[data-cell="${receiverId}:${audio.id}"]`;
+    await page.waitForSelector(cell(second.id), { timeout: 30_000 });
+    await page.check('[data-testid=salvo-mode]');
+    await page.click(cell(first.id));
+    await page.click(cell(second.id));
+    expect(await page.textContent('[data-testid=salvo]')).toContain('2 crosspoint(s) selected');
+    // Nothing is sent until the salvo is fired.
+    expect(await page.getAttribute(cell(first.id), 'data-on')).toBe('false');
+    await page.click('[data-testid=fire-salvo]');
+    await page.waitForSelector(`${cell(first.id)}[data-on=true]`, { timeout: 15_000 });
+    await page.waitForSelector(`${cell(second.id)}[data-on=true]`);
+    expect(await page.textContent('[data-testid=message]')).toContain('Salvo succeeded');
+    for (const receiver of [first, second]) expect(receiver.node.connection.active('receivers', receiver.id)?.sender_id).toBe(audio.id);
+    await page.uncheck('[data-testid=salvo-mode]');
+
+    page.once('dialog', (dialog) => void dialog.accept('rehearsal'));
+    await page.click(`[data-receiver="${first.id}"] [data-testid=lock]`);
+    await page.waitForSelector(`[data-receiver="${first.id}"] [data-testid=lock]:has-text("🔒")`);
+    const admin = await controller.api.loginAs(TEST_ADMIN.username, TEST_ADMIN.password);
+    expect((await admin.get(`/api/connections/${first.id}`)).body.lock).toMatchObject({ reason: 'rehearsal' });
+
+    await page.click('a[href="#/audit"]');
+    await page.waitForSelector('[data-testid=audit] td:has-text("salvo")');
+    await page.screenshot({ path: `${ARTIFACTS}/audit.png` });
+    await page.click('a[href="#/events"]');
+    await page.waitForSelector('[data-testid=live]:has-text("live")');
+    await admin.post('/api/flows', { display_name: 'seen on the events page' });
+    await page.waitForSelector('[data-testid=events] li:has-text("seen on the events page")', { timeout: 15_000 });
+    await page.screenshot({ path: `${ARTIFACTS}/events.png` });
+  });
+
   it('keeps working when the replica it was loaded from dies: the stream and the takes carry on through another', async () => {
     second = await (await ControllerProcess.spawn(env(pg.port))).ready();
     // One address in front of both replicas, as a load balancer is: it sends everything to the first.
