@@ -7,7 +7,7 @@ import { TEST_ADMIN, TEST_JWT_SECRET } from '../support/controller.js';
 import { ControllerProcess } from '../support/controller-process.js';
 import { eventually } from '../support/eventually.js';
 import { createDatabase, removeDir, scratchDir, startPrimary, urlOf } from '../support/pg-cluster.js';
-import { FacilityEndpoints } from '../support/routing-fixtures.js';
+import { FacilityEndpoints, type PickedReceiver } from '../support/routing-fixtures.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
 /** Debian's chromium (`.ci/run` installs it); playwright-core drives it, downloading no browser of its own. */
@@ -114,13 +114,7 @@ describe('operator console (chromium)', () => {
     await page.screenshot({ path: `${ARTIFACTS}/routing.png` });
 
     // A change made on the device itself, outside the controller, reaches the page without a reload.
-    const device = facility.nodes.find((n) => n === receiver.node)!;
-    const answer = await fetch(`${device.connectionApiUrl.replace(/\/$/, '')}/single/receivers/${receiver.id}/staged`, {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ sender_id: null, master_enable: false, activation: { mode: 'activate_immediate' } }),
-    });
-    expect(answer.status).toBe(200);
+    await disconnectOnDevice(receiver);
     await page.waitForSelector(`${cell}[data-on=false]`, { timeout: 15_000 });
   });
 
@@ -189,13 +183,17 @@ describe('operator console (chromium)', () => {
     await page.waitForSelector(`${cell}[data-on=true]`, { timeout: 15_000 });
     expect(receiver.node.connection.active('receivers', receiver.id)?.sender_id).toBe(sender.id);
     await page.waitForSelector('[data-testid=live]:has-text("live")');
-    const device = receiver.node;
-    const answer = await fetch(`${device.connectionApiUrl.replace(/\/$/, '')}/single/receivers/${receiver.id}/staged`, {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ sender_id: null, master_enable: false, activation: { mode: 'activate_immediate' } }),
-    });
-    expect(answer.status).toBe(200);
+    await disconnectOnDevice(receiver);
     await page.waitForSelector(`${cell}[data-on=false]`, { timeout: 15_000 });
   });
 });
+
+/** A disconnect made on the device itself (its own Connection API), outside the controller. */
+async function disconnectOnDevice(receiver: PickedReceiver): Promise<void> {
+  const answer = await fetch(`${receiver.node.connectionApiUrl.replace(/\/$/, '')}/single/receivers/${receiver.id}/staged`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sender_id: null, master_enable: false, activation: { mode: 'activate_immediate' } }),
+  });
+  expect(answer.status).toBe(200);
+}
