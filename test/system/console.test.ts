@@ -149,7 +149,7 @@ describe('operator console (chromium)', () => {
 
     page.once('dialog', (dialog) => void dialog.accept('rehearsal'));
     await page.click(`[data-receiver="${first.id}"] [data-testid=lock]`);
-    await page.waitForSelector(`[data-receiver="${first.id}"] [data-testid=lock]:has-text("🔒")`);
+    await page.waitForSelector(`[data-receiver="${first.id}"] [data-testid=lock].locked`);
     const admin = await controller.api.loginAs(TEST_ADMIN.username, TEST_ADMIN.password);
     expect((await admin.get(`/api/connections/${first.id}`)).body.lock).toMatchObject({ reason: 'rehearsal' });
 
