@@ -37,6 +37,8 @@ export interface AddressAssignmentResult {
 }
 
 const LEG_NAMES = ['a', 'b'] as const;
+/** Device answers that say the sender did not take the groups: what was reserved for them is released. */
+const NOT_APPLIED = new Set(['device_refused', 'device_locked', 'device_unreachable', 'device_not_applied']);
 
 /**
  * The sender side of IS-05, as broadcast controllers do before routing a receiver to a sender: its
@@ -72,6 +74,7 @@ export class SenderAddressing {
     const legCount = Math.min(2, constraints.body.length);
     const stored = storedActor(actor);
     const reservations: ReservationView[] = [];
+    let patchSent = false;
     const release = async () => {
       for (const r of reservations) await this.plan.release(r.id).catch(() => undefined);
     };
@@ -95,11 +98,15 @@ export class SenderAddressing {
       }
       const overrides = await this.collisions.checkLegs(actor, senderId, legs, overrideReason);
       if (overrides instanceof DomainError) throw overrides;
+      patchSent = true;
       const active = await this.apply(api, senderId, legs);
       const recorded = await this.link.recordVerifiedLegs(flow.id, legs, stored);
       return { sender_id: senderId, legs, reservations, overrides, active, flow: recorded };
     } catch (err) {
-      await release();
+      // Reservations stay when the device may be sending on those groups (it did not answer in time, or
+      // it applied them and the record failed): freed, they could be handed out again.
+      const notApplied = !patchSent || (err instanceof DomainError && NOT_APPLIED.has(err.code));
+      if (notApplied) await release();
       throw err;
     }
   }
