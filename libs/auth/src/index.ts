@@ -4,3 +4,4 @@ export type { Principal } from './domain/principal.js';
 export { PrincipalDirectory } from './application/principal-directory.service.js';
 export { hasAtLeast, type Role, type UserRole } from './domain/role.js';
 export { AUTH_MAINTENANCE_LEASE } from './application/login-failures-janitor.service.js';
+export { requestActor } from './api/request-actor.js';

@@ -6,3 +6,4 @@ export { AddressPlanService, type ReservationView } from './application/address-
 export { NmosLinkService } from './application/nmos-link.service.js';
 export type { FlowView } from './domain/flow-view.js';
 export type { StoredActor } from './domain/flow.entity.js';
+export { isMulticast } from './domain/ipv4.js';

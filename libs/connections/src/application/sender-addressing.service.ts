@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { DomainError, parseInput, storedUuid } from '#common';
-import { AddressPlanService, FlowsService, NmosLinkService, type FlowView, type ReservationView, type StoredActor } from '#flows';
+import { AddressPlanService, FlowsService, isMulticast, NmosLinkService, type FlowView, type ReservationView, type StoredActor } from '#flows';
 import { NmosQueryService } from '#registry';
 import type { Actor } from '../domain/actor.js';
 import { deviceError } from '../domain/device-errors.js';
@@ -10,8 +10,8 @@ import { CollisionGuard } from './collision-guard.js';
 import type { GuardOverride } from './routing-guard.js';
 import { connectionHrefs } from './target-resolver.js';
 
-const MULTICAST = /^(22[4-9]|23\d)\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
-const multicast = z.string().regex(MULTICAST, 'must be an IPv4 multicast address (224.0.0.0/4)');
+// The inventory's own rule (octets checked, not only the first): one definition of a multicast group.
+const multicast = z.string().refine(isMulticast, 'must be an IPv4 multicast address (224.0.0.0/4)');
 
 /** `POST /api/senders/{id}/addresses`: groups given, or taken from the plan (leg B from `bucket_id_b`, else the same bucket). */
 export const AddressAssignment = z

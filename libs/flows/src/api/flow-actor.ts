@@ -1,10 +1,11 @@
 import type { FastifyRequest } from 'fastify';
-import type { Principal } from '#auth';
+import { requestActor, type Principal } from '#auth';
 import { DomainError } from '#common';
 import type { StoredActor } from '../domain/flow.entity.js';
 
+/** The request's actor with the caller's role (flows keep it, as the routing audit does). */
 export function actorOf(principal: Principal, request: FastifyRequest): StoredActor {
-  return { kind: principal.kind, id: principal.id, name: principal.name, role: principal.role, requestId: request.id };
+  return { ...requestActor(principal, request), role: principal.role };
 }
 
 /** `If-Match: "3"` (or W/"3"): the version the caller last read. */

@@ -1,11 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import type { Principal } from '#auth';
+import { requestActor, type Principal } from '#auth';
 import { CurrentPrincipal, pageLimit, RequireRole } from '#common';
 import { RegistryConfigService } from '../application/registry-config.service.js';
 import type { PublicRegistryEntry } from '../domain/registry-entry.js';
-import type { Actor, ConfigAuditRecord } from '../domain/config-audit.js';
+import type { ConfigAuditRecord } from '../domain/config-audit.js';
 import { RegistryConfigAuditDoc, RegistryEntryDoc } from './dto/registry-entry.doc.js';
 
 /** GO-NMOS's configuration API (HA guide §4), its curl example working as written. Viewers read; engineers and admins write. */
@@ -28,7 +28,7 @@ export class RegistryConfigController {
   @ApiBody({ type: [RegistryEntryDoc] })
   @ApiOkResponse({ type: [RegistryEntryDoc] })
   replace(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<PublicRegistryEntry[]> {
-    return this.config.replace(body, actorOf(principal, request));
+    return this.config.replace(body, requestActor(principal, request));
   }
 
   @Post()
@@ -37,7 +37,7 @@ export class RegistryConfigController {
   @ApiBody({ type: RegistryEntryDoc })
   @ApiCreatedResponse({ type: RegistryEntryDoc })
   add(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<PublicRegistryEntry> {
-    return this.config.add(body, actorOf(principal, request));
+    return this.config.add(body, requestActor(principal, request));
   }
 
   @Get('audit')
@@ -60,7 +60,7 @@ export class RegistryConfigController {
     @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
   ): Promise<PublicRegistryEntry> {
-    return this.config.update(name, body, actorOf(principal, request));
+    return this.config.update(name, body, requestActor(principal, request));
   }
 
   @Delete(':name')
@@ -68,10 +68,6 @@ export class RegistryConfigController {
   @RequireRole('engineer')
   @ApiOperation({ summary: 'Remove one registry (engineer and up)' })
   async remove(@Param('name') name: string, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<void> {
-    await this.config.remove(name, actorOf(principal, request));
+    await this.config.remove(name, requestActor(principal, request));
   }
-}
-
-function actorOf(principal: Principal, request: FastifyRequest): Actor {
-  return { kind: principal.kind, id: principal.id, name: principal.name, requestId: request.id };
 }
