@@ -65,11 +65,11 @@ export async function allResources(type) {
  * A write that must not happen twice: one Idempotency-Key for all its attempts, retried while the
  * controller answers 503 (a database failover) with its Retry-After; `onRetry` says so on screen.
  */
-export async function idempotent(method, path, body, onRetry, attempts = 5) {
+export async function idempotent(method, path, body, onRetry, headers = {}, attempts = 5) {
   const key = crypto.randomUUID();
   for (let attempt = 1; ; attempt++) {
     try {
-      return await api(method, path, body, { 'idempotency-key': key });
+      return await api(method, path, body, { ...headers, 'idempotency-key': key });
     } catch (err) {
       if (!(err instanceof ApiError) || err.status !== 503 || attempt >= attempts) throw err;
       onRetry?.(err, attempt);
