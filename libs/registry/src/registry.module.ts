@@ -4,7 +4,7 @@ import { AggregatedQueryApiController } from './api/aggregated-query-api.control
 import { NmosController } from './api/nmos.controller.js';
 import { RegistryConfigController } from './api/registry-config.controller.js';
 import { MergedViewService } from './application/merged-view.service.js';
-import { NMOS_CHANGE_SINK, NmosChangeFollowers, OutboxChangeSink } from './application/nmos-change-sink.js';
+import { NmosChangeFollowers } from './application/nmos-change-followers.js';
 import { NmosQueryService } from './application/nmos-query.service.js';
 import { RegistryStatePublisher } from './application/registry-state-publisher.js';
 import { RegistryConfigService } from './application/registry-config.service.js';
@@ -62,9 +62,7 @@ export const REGISTRY_MIGRATIONS = [
     NmosChangeFollowers,
     RegistryBackupSection,
     { provide: REGISTRY_BACKUP_SECTIONS, inject: [RegistryBackupSection], useFactory: (...sections: unknown[]) => sections },
-    // Effective changes go to the events outbox in the transaction that made them.
-    { provide: NMOS_CHANGE_SINK, useClass: OutboxChangeSink },
   ],
-  exports: [RegistryConfigService, NmosQueryService, NMOS_CHANGE_SINK, NmosChangeFollowers, REGISTRY_BACKUP_SECTIONS],
+  exports: [RegistryConfigService, NmosQueryService, NmosChangeFollowers, REGISTRY_BACKUP_SECTIONS],
 })
 export class RegistryModule {}

@@ -33,7 +33,7 @@ export class LiveStateService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.followers.add((sql, changes) => this.followRegistry(sql, changes));
+    this.followers.add(['receivers'], (sql, changes) => this.followRegistry(sql, changes));
   }
 
   async list(filter: { sender_id?: unknown } = {}): Promise<ReceiverConnection[]> {

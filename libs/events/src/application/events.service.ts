@@ -24,6 +24,17 @@ export class EventsService {
     await this.outbox.insertMany(sql, events);
   }
 
+  /**
+   * Events computed by the caller's own SQL, recorded by the statement that writes what they describe:
+   * `insertSql(rows)` is an INSERT to place in a data-modifying CTE, where `rows` answers
+   * `type, subject_kind, subject_id, topic, retained, payload, ord` (see NewEvent); `wakeRelay` is
+   * called once such a statement recorded any.
+   */
+  readonly fromRows = {
+    insertSql: (rows: string): string => this.outbox.insertFromRowsSql(rows),
+    wakeRelay: (sql: Sql): Promise<void> => this.outbox.notifyRelay(sql),
+  };
+
   /** Published events after a sequence number, as on MQTT, for a subscriber that saw a gap: those its role may read. */
   async after(seq: number, limit: number, readerRole: string): Promise<PublishedEvent[]> {
     const hidden = hiddenTopicPrefixes(readerRole);

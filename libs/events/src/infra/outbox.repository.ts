@@ -64,6 +64,22 @@ export class OutboxRepository {
   }
 
   /**
+   * An INSERT, for a data-modifying CTE in the caller's statement, of the events that `rows` (a query
+   * of that statement) answers as columns `type, subject_kind, subject_id, topic, retained, payload,
+   * ord`, recorded in `ord` order. For events built from rows the same statement writes (a registry
+   * snapshot's tens of thousands): their payloads never leave PostgreSQL. The caller wakes the relay.
+   */
+  insertFromRowsSql(rows: string): string {
+    return `INSERT INTO events (id, type, subject_kind, subject_id, topic, retained, clears_retained, payload, actor)
+            SELECT gen_random_uuid(), e.type, e.subject_kind, e.subject_id, e.topic, e.retained, false, e.payload, NULL
+            FROM (${rows}) e ORDER BY e.ord`;
+  }
+
+  async notifyRelay(sql: Sql): Promise<void> {
+    await sql.execute(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`);
+  }
+
+  /**
    * The next events to publish, in sequence order: those numbered but not yet acknowledged first (after a
    * broker outage or a relay takeover), then newly committed ones, numbered now, gap-free.
    */

@@ -1,13 +1,14 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DatabaseService, type Sql } from '#database';
+import { EventsService } from '#events';
 import type { NmosType, ReportedResource } from '../domain/nmos-resource.js';
 import { MergedViewRepository, type ResourceKey } from '../infra/merged-view.repository.js';
-import { NMOS_CHANGE_SINK, NmosChangeFollowers, type NmosChangeSink } from './nmos-change-sink.js';
+import { NmosChangeFollowers } from './nmos-change-followers.js';
 
 /**
  * Writes to the merged view (only the watching replica calls these). Each call is one transaction: the
  * registry's copies change, the effective resources are recomputed, and the effective changes are
- * recorded for the outbox and handed to other modules' followers, all or nothing.
+ * recorded in the events outbox and handed to other modules' followers, all or nothing.
  */
 @Injectable()
 export class MergedViewService {
@@ -17,7 +18,7 @@ export class MergedViewService {
   constructor(
     private readonly db: DatabaseService,
     private readonly repository: MergedViewRepository,
-    @Inject(NMOS_CHANGE_SINK) private readonly sink: NmosChangeSink,
+    private readonly events: EventsService,
     private readonly followers: NmosChangeFollowers,
   ) {}
 
@@ -72,9 +73,9 @@ export class MergedViewService {
     await this.db.write(async (sql) => {
       await this.repository.lock(sql);
       const keys = await touch(sql);
-      const changes = await this.repository.recompute(sql, keys);
+      const changes = await this.repository.recompute(sql, keys, this.events.fromRows, this.followers.types);
       if (changes.length === 0) return;
-      await this.sink.record(sql, changes);
+      await this.events.fromRows.wakeRelay(sql);
       await this.followers.run(sql, changes);
     });
   }
