@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { PostgresServer } from '#database';
+import { EventsService } from '#events';
 import { Facility, taiNow } from '../../apps/simulator/src/index.js';
 import type { ApiClient } from '../support/api-client.js';
 import { startController, TEST_ADMIN, type RunningController } from '../support/controller.js';
 import { EventSchemas } from '../support/event-schemas.js';
 import { eventually } from '../support/eventually.js';
 import { freePort } from '../support/free-port.js';
+import { metricValue } from '../support/metrics.js';
 import { createDatabase, removeDir, scratchDir, startPrimary, urlOf } from '../support/pg-cluster.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -96,6 +98,44 @@ describe('the registry module against the simulated facility', () => {
     await eventually(async () => expect((await merged('senders')).map((s) => s.id)).toContain(added.id), 2_000, 50);
     node.removeSender(added.id);
     await eventually(async () => expect((await merged('senders')).map((s) => s.id)).not.toContain(added.id), 2_000, 50);
+  });
+
+  it('serves pages again from its cache, but never one missing a removal whose event was published', async () => {
+    const events = controller.app.get(EventsService);
+    const { default: mqtt } = await import('mqtt');
+    const subscriber = await mqtt.connectAsync(events.embeddedBrokerUrl!, { ...events.embeddedBrokerSubscriber!, protocolVersion: 4 });
+    const removals: string[] = [];
+    subscriber.on('message', (_topic, payload) => {
+      const event = JSON.parse(payload.toString()) as { type: string; subject: { id: string } };
+      if (event.type === 'nmos.resource.removed') removals.push(event.subject.id);
+    });
+    const lookups = async (listing: string) =>
+      metricValue((await controller.api.get('/metrics')).body as string, 'nmos_control_view_cache_lookups_total', { listing, result: 'hit' }) ?? 0;
+    const listings = {
+      api: async () => ((await admin.get('/api/nmos/senders?limit=1000')).body as Array<{ id: string }>).map((s) => s.id),
+      query_api: async () => ((await admin.get('/x-nmos/query/v1.3/senders?paging.limit=1000')).body as Array<{ id: string }>).map((s) => s.id),
+    };
+    try {
+      await subscriber.subscribeAsync('go-nmos/flows/events/nmos/senders/+', { qos: 1 });
+      for (const [listing, read] of Object.entries(listings)) {
+        const node = facility.nodes[3];
+        const added = node.addSender();
+        await eventually(async () => expect(await read()).toContain(added.id), 5_000, 50);
+        // Read again once nothing changes (its other registry may report it a moment later): from the cache.
+        await eventually(async () => {
+          const hitsBefore = await lookups(listing);
+          expect(await read()).toContain(added.id);
+          expect(await lookups(listing)).toBeGreaterThan(hitsBefore);
+        }, 5_000);
+
+        node.removeSender(added.id);
+        await eventually(() => expect(removals).toContain(added.id), 5_000, 5);
+        // The first read after the removal event is heard already lacks the sender.
+        expect(await read()).not.toContain(added.id);
+      }
+    } finally {
+      await subscriber.endAsync();
+    }
   });
 
   it('filters, searches, sorts and pages the merged view with a cursor and a total', async () => {

@@ -25,6 +25,7 @@ import { RegistryPolledTypes1764201600600 } from './migrations/1764201600600-reg
 import { RegistryUrlCredentials1764201600800 } from './migrations/1764201600800-registry-url-credentials.js';
 import { RegistryDiscovery1764201600900 } from './migrations/1764201600900-registry-discovery.js';
 import { MergedView1764201600300 } from './migrations/1764201600300-merged-view.js';
+import { MergedViewGeneration1764201601300 } from './migrations/1764201601300-merged-view-generation.js';
 
 export const REGISTRY_BACKUP_SECTIONS = 'REGISTRY_BACKUP_SECTIONS';
 
@@ -34,6 +35,7 @@ export const REGISTRY_MIGRATIONS = [
   RegistryPolledTypes1764201600600,
   RegistryUrlCredentials1764201600800,
   RegistryDiscovery1764201600900,
+  MergedViewGeneration1764201601300,
 ];
 
 /**

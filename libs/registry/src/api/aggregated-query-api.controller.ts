@@ -34,7 +34,7 @@ export class AggregatedQueryApiController {
 
   @Get('v1.3/:type')
   @ApiOperation({ summary: 'IS-04 Query API list of the merged facility: basic queries, paging.since/until/limit/order, X-Paging-* and Link headers' })
-  async list(@Param('type') type: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown[]> {
+  async list(@Param('type') type: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const url = new URL(request.url, 'http://controller');
     const page = await this.query.queryApiList(type, url.searchParams, SERVER_PAGING_LIMIT);
     const base = `${request.protocol}://${request.headers.host}${url.pathname}`;
@@ -46,6 +46,7 @@ export class AggregatedQueryApiController {
       return `<${base}?${q.toString().replace(/%3A/g, ':')}>; rel="${rel}"`;
     };
     void reply.headers({
+      'content-type': 'application/json; charset=utf-8',
       'x-paging-limit': String(page.limit),
       'x-paging-since': formatTai(page.since),
       'x-paging-until': formatTai(page.until),
@@ -56,7 +57,8 @@ export class AggregatedQueryApiController {
         link({}, 'last'),
       ].join(', '),
     });
-    return page.items;
+    // Already JSON: the resources' own text from PostgreSQL.
+    return page.json;
   }
 
   @Get('v1.3/:type/:id')

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, ExpiringCache, parseTai, taiNowNanos, type FieldProblem } from '#common';
 import { DatabaseService } from '#database';
+import { MetricsService, type Counter } from '#metrics';
 import { isNmosType, NMOS_TYPES, type NmosType } from '../domain/nmos-resource.js';
+import { ViewCache } from './view-cache.js';
 import { NmosReadRepository, SORT_KEYS, type MergedResource, type ResourceCopy, type SortKey } from '../infra/nmos-read.repository.js';
 
 const RESERVED = new Set(['q', 'registry', 'stale', 'sort', 'limit', 'cursor']);
@@ -14,10 +16,28 @@ export interface ListAnswer {
 }
 
 export interface QueryApiPage {
-  items: Array<Record<string, unknown>>;
+  /** The page's resources as JSON text (a list). */
+  json: string;
   since: bigint;
   until: bigint;
   limit: number;
+}
+
+/** The text of cached pages a replica keeps, at most (least recently used go first). */
+const CACHE_BYTES = 16 * 1024 * 1024;
+
+type ListPage = Awaited<ReturnType<NmosReadRepository['page']>>;
+/**
+ * A Query API page as read: its resources as the JSON list answered, whether more follow, its last
+ * entry's position and the position of the first entry past it; valid while the clock is before
+ * `validBefore` (a resource positioned after the read's now joins the page then).
+ */
+interface QueryApiRead {
+  json: string;
+  more: boolean;
+  lastAt?: bigint;
+  nextAt?: bigint;
+  validBefore?: bigint;
 }
 
 /** A cursor is the client's to forge: its key must be what the sort column holds, or SQL would fail on it. */
@@ -33,11 +53,23 @@ function isCursorKey(sort: SortKey, key: unknown): key is string {
 export class NmosQueryService {
   /** Totals are counted at most once a second per listing: X-Total-Count may lag the view by that much. */
   private readonly totals = new ExpiringCache<number>(1_000);
+  /** Pages read lately, each served again while the view's generation is unchanged (ViewCache). */
+  private readonly listPages = new ViewCache<ListPage>(CACHE_BYTES / 2);
+  private readonly queryApiPages = new ViewCache<QueryApiRead>(CACHE_BYTES / 2);
+
+  private readonly cacheLookups: Counter<'listing' | 'result'>;
 
   constructor(
     private readonly db: DatabaseService,
     private readonly repository: NmosReadRepository,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    this.cacheLookups = metrics.counter({
+      name: 'nmos_control_view_cache_lookups_total',
+      help: 'Merged-view pages looked up in this replica\'s cache (listing api or query_api), by result (hit: served without reading the page)',
+      labelNames: ['listing', 'result'],
+    });
+  }
 
   async list(typeText: string, query: Record<string, string | string[] | undefined>): Promise<ListAnswer> {
     const type = this.typeOf(typeText);
@@ -83,8 +115,17 @@ export class NmosQueryService {
       after,
     };
     const countKey = JSON.stringify([type, filters, listQuery.text, listQuery.registry, listQuery.stale]);
+    const pageKey = JSON.stringify(listQuery);
     const [page, total] = await Promise.all([
-      this.db.read((sql) => this.repository.page(sql, listQuery)),
+      this.db.read(async (sql) => {
+        const generation = await this.repository.generation(sql);
+        const cached = this.listPages.get(pageKey, generation);
+        this.cacheLookups.inc({ listing: 'api', result: cached ? 'hit' : 'miss' });
+        if (cached) return cached;
+        const read = await this.repository.page(sql, listQuery);
+        this.listPages.set(pageKey, generation, read, read.json.length);
+        return read;
+      }),
       this.totals.getOrLoad(countKey, () => this.db.read((sql) => this.repository.count(sql, listQuery))),
     ]);
     const nextCursor =
@@ -122,13 +163,33 @@ export class NmosQueryService {
     const limit = Math.min(requested, serverLimit);
     const filters = [...query.entries()].filter(([k]) => !k.startsWith('paging.'));
     const now = taiNowNanos();
-    const rows = await this.db.read((sql) => this.repository.queryApiPage(sql, type, filters, order, since, until, now, limit));
-    const more = rows.length > limit;
-    const page = rows.slice(0, limit);
-    if (since !== undefined && until === undefined) {
-      return { items: page.map((r) => r.resource).reverse(), since, until: more ? page[page.length - 1].at : now, limit };
-    }
-    return { items: page.map((r) => r.resource), since: more ? rows[limit].at : (since ?? 0n), until: until ?? now, limit };
+    // Only `since`: the oldest entries after it, answered in the usual newest-first order.
+    const forward = since !== undefined && until === undefined;
+    const slice = { type, filters, order, since, until: until ?? now, forward, limit } as const;
+    const key = JSON.stringify([type, filters, order, since?.toString(), until?.toString(), limit]);
+    const read = await this.db.read(async (sql) => {
+      const generation = await this.repository.generation(sql);
+      const cached = this.queryApiPages.get(key, generation);
+      const valid = cached && (cached.validBefore === undefined || now < cached.validBefore);
+      this.cacheLookups.inc({ listing: 'query_api', result: valid ? 'hit' : 'miss' });
+      if (valid) return cached;
+      const rows = await this.repository.queryApiPage(sql, slice);
+      const page = rows.slice(0, limit);
+      const fresh: QueryApiRead = {
+        // Forward pages are read oldest first and answered newest first, as every page is.
+        json: `[${(forward ? page.toReversed() : page).map((r) => r.resource).join(',')}]`,
+        more: rows.length > limit,
+        lastAt: page.at(-1)?.at,
+        nextAt: rows[limit]?.at,
+      };
+      // Up to "now", the page gains any resource positioned after the read's now (a registry whose clock
+      // runs ahead) once the clock passes it: kept only until then.
+      if (until === undefined) fresh.validBefore = await this.repository.firstAfter(sql, type, filters, order, now);
+      this.queryApiPages.set(key, generation, fresh, fresh.json.length);
+      return fresh;
+    });
+    if (forward) return { json: read.json, since: since!, until: read.more ? read.lastAt! : now, limit };
+    return { json: read.json, since: read.more ? read.nextAt! : (since ?? 0n), until: until ?? now, limit };
   }
 
   getResource(typeText: string, id: string): Promise<Record<string, unknown> | undefined> {

@@ -135,6 +135,8 @@ export class MergedViewRepository {
          DELETE FROM nmos_resources r USING (SELECT b.type, b.id FROM before b WHERE NOT EXISTS (SELECT 1 FROM agg a WHERE a.type = b.type AND a.id = b.id)) gone
          WHERE r.type = gone.type AND r.id = gone.id
          RETURNING r.type, r.id),
+       -- Every replica's read cache is good until this commits (ViewCache).
+       moved AS (UPDATE nmos_view_generation SET generation = generation + 1),
        -- Effective changes: appeared, disappeared, or another version (a copy turning stale is not one).
        changes AS (
          SELECT k.type, k.id, k.ord, b.data AS pre, a.data AS post,

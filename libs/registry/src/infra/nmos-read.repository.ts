@@ -23,6 +23,11 @@ export interface ListQuery {
 
 const COLUMNS = 'type, id, version, stale, registries, first_seen, last_seen, data AS resource';
 
+/** Where a resource stands in an IS-04 listing: its version (update order) or when it was first seen (create). */
+function queryApiOrder(order: 'update' | 'create'): string {
+  return order === 'update' ? 'version_ns' : '(extract(epoch FROM first_seen) * 1000000000)::numeric(30,0)';
+}
+
 /** Reads of the merged view (through the lag-tolerant read path). */
 @Injectable()
 export class NmosReadRepository {
@@ -70,37 +75,47 @@ export class NmosReadRepository {
     return { ...found, copies };
   }
 
+  /** The merged view's generation: moved by every write to it (see ViewCache). */
+  async generation(sql: Sql): Promise<string> {
+    return (await sql.query<{ generation: string }>('SELECT generation::text AS generation FROM nmos_view_generation'))[0].generation;
+  }
+
   /**
    * A page of the IS-04 Query API: (since, until] by version (update order) or first sight (create),
-   * newest first, one row more than asked to know the page's exact bounds.
+   * newest first, one row more than asked to know the page's exact bounds. Resources as JSON text.
    */
   async queryApiPage(
     sql: Sql,
-    type: NmosType,
-    filters: Array<[string, string]>,
-    order: 'update' | 'create',
-    since: bigint | undefined,
-    until: bigint | undefined,
-    now: bigint,
-    limit: number,
-  ) {
+    slice: { type: NmosType; filters: Array<[string, string]>; order: 'update' | 'create'; since?: bigint; until: bigint; forward: boolean; limit: number },
+  ): Promise<Array<{ at: bigint; resource: string }>> {
+    const { type, filters, order, since, until, forward, limit } = slice;
     const params: unknown[] = [type];
     const where = ['type = $1', ...this.conditions({ filters }, params)];
-    const at = order === 'update' ? 'version_ns' : `(extract(epoch FROM first_seen) * 1000000000)::numeric(30,0)`;
-    params.push((until ?? now).toString());
+    const at = queryApiOrder(order);
+    params.push(until.toString());
     where.push(`${at} <= $${params.length}::numeric`);
     if (since !== undefined) {
       params.push(since.toString());
       where.push(`${at} > $${params.length}::numeric`);
     }
-    // Only `since`: the oldest entries after it; otherwise the newest up to `until`.
-    const forward = since !== undefined && until === undefined;
+    // Forward (only `since` asked): the oldest entries after it; otherwise the newest up to `until`.
     params.push(limit + 1);
-    const rows = await sql.query<{ at: string; resource: Record<string, unknown> }>(
-      `SELECT ${at}::text AS at, data AS resource FROM nmos_resources WHERE ${where.join(' AND ')} ORDER BY ${at} ${forward ? 'ASC' : 'DESC'}, id LIMIT $${params.length}`,
+    const rows = await sql.query<{ at: string; resource: string }>(
+      `SELECT ${at}::text AS at, data::text AS resource FROM nmos_resources WHERE ${where.join(' AND ')} ORDER BY ${at} ${forward ? 'ASC' : 'DESC'}, id LIMIT $${params.length}`,
       params,
     );
     return rows.map((r) => ({ at: BigInt(r.at), resource: r.resource }));
+  }
+
+  /** The first position (version or first sight) after `after` among the resources a Query API listing selects, if any. */
+  async firstAfter(sql: Sql, type: NmosType, filters: Array<[string, string]>, order: 'update' | 'create', after: bigint): Promise<bigint | undefined> {
+    const params: unknown[] = [type];
+    const where = ['type = $1', ...this.conditions({ filters }, params)];
+    const at = queryApiOrder(order);
+    params.push(after.toString());
+    where.push(`${at} > $${params.length}::numeric`);
+    const [row] = await sql.query<{ at: string | null }>(`SELECT min(${at})::text AS at FROM nmos_resources WHERE ${where.join(' AND ')}`, params);
+    return row.at === null ? undefined : BigInt(row.at);
   }
 
   async getResource(sql: Sql, type: NmosType, id: string): Promise<Record<string, unknown> | undefined> {
