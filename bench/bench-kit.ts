@@ -3,9 +3,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-/** Starts `node <script>` and resolves once its stdout contains `ready`; rejects if it exits first. */
+/** The flags `npm start` and the image give the controller's node (see apps/controller/src/main.ts). */
+export const CONTROLLER_NODE_FLAGS = ['--max-semi-space-size=4'];
+
+/**
+ * Starts `node <script>` and resolves once its stdout contains `ready`; rejects if it exits first. The
+ * controller runs with the flags it ships with, then BENCH_NODE_FLAGS (space-separated) to try others.
+ */
 export function startProcess(script: string, args: string[], env: Record<string, string>, ready: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS && script.includes('controller') ? process.env.BENCH_NODE_FLAGS.split(' ') : []), resolve(script), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const nodeFlags = script.includes('controller') ? [...CONTROLLER_NODE_FLAGS, ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])] : [];
+  const child = spawn(process.execPath, [...nodeFlags, resolve(script), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   // BENCH_LOGS=1 shows what the processes log (warnings and errors at the benches' LOG_LEVEL).
   if (process.env.BENCH_LOGS) child.stdout!.pipe(process.stderr);
   return new Promise((done, fail) => {

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { authHeaders, rssMb } from './bench-kit.js';
+import { authHeaders, CONTROLLER_NODE_FLAGS, rssMb } from './bench-kit.js';
 
 const MAIN = resolve('dist/apps/controller/src/main.js');
 const PORT = 18_080 + Math.floor(Math.random() * 1000);
@@ -16,7 +16,7 @@ const ADMIN = { username: 'admin', password: 'bench-password-1' };
 
 async function startController(dataDir: string): Promise<{ child: ChildProcess; readyMs: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [...CONTROLLER_NODE_FLAGS, MAIN], {
     env: {
       ...process.env,
       PORT: String(PORT),

@@ -4,6 +4,8 @@
  * process (the embedded PostgreSQL is other processes) after sync and after a read load,
  * change-to-visible latency, list and IS-04 façade throughput and p99, readiness probe p99.
  *
+ * MQTT_BROKER_URL measures against an external broker (as in production) instead of the embedded one.
+ *
  * Flags (defaults: one registry, 1,000 nodes × (12 senders + 12 receivers) = 50,000 resources):
  *   --registries N  --nodes N  --senders N  --receivers N  --seconds N (each load's duration)
  * `npm run bench:registry` is this with two registries of about 10,000 resources each.
@@ -34,6 +36,8 @@ const RESOURCES_PER_NODE = 2 + 3 * senders + receivers;
 const line = (label: string, value: string) => console.log(`${label.padEnd(58)}${value}`);
 
 async function main(): Promise<void> {
+  // An external broker keeps retained messages between runs: each run publishes under topics of its own.
+  if (process.env.MQTT_BROKER_URL) process.env.MQTT_TOPIC_PREFIX ??= `bench-scale-${process.pid}`;
   const work = mkdtempSync(join(tmpdir(), 'nmc-scalebench-'));
   chmodSync(work, 0o755);
   const manifestFile = join(work, 'manifest.json');
@@ -51,6 +55,11 @@ async function main(): Promise<void> {
   const url = `http://127.0.0.1:${PORT}`;
   const expected = manifest.nodes.length * RESOURCES_PER_NODE;
   console.log(`${registries} registr${registries === 1 ? 'y' : 'ies'}, ${manifest.nodes.length} nodes, ${expected} resources`);
+  console.log(
+    process.env.MQTT_BROKER_URL
+      ? `broker: ${process.env.MQTT_BROKER_URL} (external; topics under ${process.env.MQTT_TOPIC_PREFIX})`
+      : "broker: embedded (its retained messages, one per resource, are in the controller's RSS)",
+  );
   try {
     const auth = await authHeaders(url, ADMIN);
     const syncStarted = performance.now();
