@@ -110,13 +110,27 @@ async function main(): Promise<void> {
     }
     line('change to visible in /api/nmos (40 new senders):', `p50 ${Math.round(percentile(latencies, 50))} ms   p99 ${Math.round(percentile(latencies, 99))} ms`);
 
-    const load = async (label: string, path: string, options: { connections: number; overallRate?: number }) => {
+    // Pages served from the replica's cache (nmos_control_view_cache_lookups_total), per listing.
+    const cacheHits = async () => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const count = (listing: string, result: string) =>
+        Number(new RegExp(`^nmos_control_view_cache_lookups_total\\{[^}]*listing="${listing}",result="${result}"[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+      return Object.fromEntries(['api', 'query_api'].map((listing) => [listing, { hit: count(listing, 'hit'), miss: count(listing, 'miss') }]));
+    };
+    const load = async (label: string, path: string, options: { connections: number; overallRate?: number }, listing?: 'api' | 'query_api') => {
+      const before = listing && (await cacheHits())[listing];
       const result = await autocannon({ url: `${url}${path}`, headers: auth, duration: seconds, ...options });
       const rate = options.overallRate ? `${options.overallRate} req/s paced` : `${Math.round(result.requests.average)} req/s`;
-      line(`${label}:`, `${rate}   p50 ${result.latency.p50} ms   p99 ${result.latency.p99} ms   errors ${result.errors + result.non2xx}`);
+      let cached = '';
+      if (listing && before) {
+        const after = (await cacheHits())[listing];
+        const [hits, misses] = [after.hit - before.hit, after.miss - before.miss];
+        cached = `   from cache ${Math.round((100 * hits) / Math.max(1, hits + misses))} %`;
+      }
+      line(`${label}:`, `${rate}   p50 ${result.latency.p50} ms   p99 ${result.latency.p99} ms   errors ${result.errors + result.non2xx}${cached}`);
     };
-    await load('GET /api/nmos/senders?limit=100, max (10 conn)', '/api/nmos/senders?limit=100', { connections: 10 });
-    await load('GET /x-nmos/query/v1.3/senders?paging.limit=100, max', '/x-nmos/query/v1.3/senders?paging.limit=100', { connections: 10 });
+    await load('GET /api/nmos/senders?limit=100, max (10 conn)', '/api/nmos/senders?limit=100', { connections: 10 }, 'api');
+    await load('GET /x-nmos/query/v1.3/senders?paging.limit=100, max', '/x-nmos/query/v1.3/senders?paging.limit=100', { connections: 10 }, 'query_api');
     await load('GET /api/health/detail, 20 req/s (1 conn)', '/api/health/detail', { connections: 1, overallRate: 20 });
     line('controller RSS after load:', `${rssMb(controller.pid!)} MB`);
   } finally {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { PostgresServer } from '#database';
 import { Facility } from '../../apps/simulator/src/index.js';
@@ -29,6 +29,7 @@ describe('operator console (chromium)', () => {
   let second: ControllerProcess | undefined;
   let proxy: TcpProxy | undefined;
   let browser: Browser;
+  let uhdOnly: Set<string>;
   const env = (pgPort: number) => ({
     DATABASE_URL: urlOf(pgPort, 'app'),
     JWT_SECRET: TEST_JWT_SECRET,
@@ -42,8 +43,13 @@ describe('operator console (chromium)', () => {
     dir = await scratchDir('console');
     pg = await startPrimary(dir);
     await createDatabase(pg, 'app');
-    facility = await Facility.start({ registries: 1, nodes: 3, senders: 3, receivers: 3, redundantShare: 0 });
+    facility = await Facility.start({ registries: 1, nodes: 3, senders: 3, receivers: 3, redundantShare: 0, uhdShare: 0.5 });
     endpoints = new FacilityEndpoints(facility);
+    // Receivers whose BCP-004 constraint sets take UHD only: the simulated (HD) senders are greyed out for them.
+    uhdOnly = new Set(
+      facility.nodes.flatMap((n) => n.model.receivers.filter((r) => JSON.stringify(r.resource.caps).includes('3840')).map((r) => r.resource.id)),
+    );
+    expect(uhdOnly.size).toBeGreaterThan(0);
     controller = await (await ControllerProcess.spawn(env(pg.port))).ready();
     const admin = await controller.api.loginAs(TEST_ADMIN.username, TEST_ADMIN.password);
     expect((await admin.post('/api/users', { username: 'console-viewer', password: 'viewer-password-1', role: 'viewer' })).status).toBe(201);
@@ -103,7 +109,7 @@ describe('operator console (chromium)', () => {
     await page.waitForSelector(`[data-testid=counts]:has-text("${senders.length} senders × ${receivers.length} receivers")`, { timeout: 30_000 });
     await page.waitForSelector('[data-testid=live]:has-text("live")');
     const sender = endpoints.sender('video', 1);
-    const receiver = endpoints.receiver('video', 1, new Set());
+    const receiver = endpoints.receiver('video', 1, new Set(uhdOnly));
     const cell = `[data-cell="${receiver.id}:${sender.id}"]`;
     expect(await page.getAttribute(cell, 'data-on')).toBe('false');
     await page.click(cell);
@@ -163,6 +169,97 @@ describe('operator console (chromium)', () => {
     await page.screenshot({ path: `${ARTIFACTS}/events.png` });
   });
 
+  it('greys out the crosspoints a receiver’s BCP-004 constraint sets refuse, saying why', async () => {
+    const page = await logIn(TEST_ADMIN.username, TEST_ADMIN.password);
+    const sender = endpoints.sender('video', 1);
+    const uhd = [...uhdOnly][0];
+    const refused = `[data-cell="${uhd}:${sender.id}"]`;
+    await page.waitForSelector(refused, { timeout: 30_000 });
+    expect(await page.isDisabled(refused)).toBe(true);
+    expect(await page.getAttribute(refused, 'title')).toContain('frame_width 1920 is not one of 3840');
+    const hd = endpoints.receiver('video', 1, new Set(uhdOnly));
+    expect(await page.isDisabled(`[data-cell="${hd.id}:${sender.id}"]`)).toBe(false);
+  });
+
+  it('fires a salvo at a set time: shown as pending, then the tally follows the device', async () => {
+    const page = await logIn(TEST_ADMIN.username, TEST_ADMIN.password);
+    const audio = endpoints.sender('audio', 1);
+    // One no earlier test connected (and locked).
+    const connected = endpoints.receivers().filter((r) => r.node.connection.active('receivers', r.id)?.sender_id);
+    const receiver = endpoints.receiver('audio', 1, new Set(connected.map((r) => r.id)));
+    const cell = `[data-cell="${receiver.id}:${audio.id}"]`;
+    await page.waitForSelector(cell, { timeout: 30_000 });
+    await page.check('[data-testid=salvo-mode]');
+    await page.click(cell);
+    // Six seconds from now, as the browser's datetime-local input takes it (local time).
+    const at = await page.evaluate(() => {
+      const d = new Date(Date.now() + 6_000);
+      const two = (n: number) => String(n).padStart(2, '0');
+      return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+    });
+    await page.fill('[data-testid=salvo-at]', at);
+    expect(await page.textContent('[data-testid=fire-salvo]')).toBe('Schedule salvo');
+    await page.click('[data-testid=fire-salvo]');
+    await page.waitForSelector('[data-testid=message]:has-text("scheduled for")');
+    await page.waitForSelector('[data-testid=schedules] [data-schedule]');
+    expect(await page.getAttribute(cell, 'data-on')).toBe('false');
+    await page.screenshot({ path: `${ARTIFACTS}/salvo-scheduled.png` });
+    await page.waitForSelector(`${cell}[data-on=true]`, { timeout: 30_000 });
+    expect(receiver.node.connection.active('receivers', receiver.id)?.sender_id).toBe(audio.id);
+  });
+
+  it('edits a registry, exports the configuration and imports a file back, refusing a bad one with the field named', async () => {
+    const page = await logIn(TEST_ADMIN.username, TEST_ADMIN.password);
+    const admin = await controller.api.loginAs(TEST_ADMIN.username, TEST_ADMIN.password);
+    await page.click('a[href="#/registries"]');
+    await page.click('[data-registry=R0] [data-testid=edit-registry]');
+    await page.fill('[name=edit_timeout_ms]', '4000');
+    await page.fill('[name=edit_endpoints]', 'http://127.0.0.1:9/x-nmos/query/v1.3');
+    await page.click('[data-testid=registry-form] button[type=submit]');
+    await page.waitForSelector('[data-testid=registries-notice]:has-text("Saved R0")');
+    const saved = (await admin.get('/api/registry/config')).body as Array<Record<string, unknown>>;
+    expect(saved[0]).toMatchObject({ name: 'R0', timeout_ms: 4000, endpoints: ['http://127.0.0.1:9/x-nmos/query/v1.3'] });
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-registries]')]);
+    const exported = JSON.parse(readFileSync((await download.path())!, 'utf8'));
+    expect(exported).toEqual(saved);
+
+    page.on('dialog', (dialog) => void dialog.accept());
+    const file = (entries: unknown) => ({ name: 'registries.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(entries)) });
+    await page.setInputFiles(
+      '[data-testid=import-registries]',
+      file([...exported, { name: 'R9', query_url: 'http://127.0.0.1:9/x-nmos/query/v1.3', enabled: false }]),
+    );
+    await page.waitForSelector('[data-registry=R9]');
+    expect((await admin.get('/api/registry/config')).body).toHaveLength(2);
+    await page.screenshot({ path: `${ARTIFACTS}/registries-edit.png` });
+
+    await page.setInputFiles('[data-testid=import-registries]', file([{ name: 'R0', query_url: 'ftp://nowhere' }]));
+    expect(await page.textContent('[role=alert]', { timeout: 10_000 })).toContain('[0] "R0".query_url');
+    expect((await admin.get('/api/registry/config')).body).toHaveLength(2);
+    expect((await admin.delete('/api/registry/config/R9')).status).toBe(204);
+  });
+
+  it('lists the flow inventory with its collisions and answers whether a group is free', async () => {
+    const admin = await controller.api.loginAs(TEST_ADMIN.username, TEST_ADMIN.password);
+    for (const name of ['CAM 7 video', 'CAM 8 video'])
+      expect((await admin.post('/api/flows', { display_name: name, multicast_addr_a: '239.77.0.7', group_port_a: 5004 })).status).toBe(201);
+    const page = await logIn(TEST_ADMIN.username, TEST_ADMIN.password);
+    await page.click('a[href="#/flows"]');
+    await page.waitForSelector('[data-testid=flows] td:has-text("CAM 8 video")');
+    expect(Number(await page.textContent('[data-testid=collision-count]'))).toBeGreaterThanOrEqual(1);
+    expect(await page.textContent('[data-testid=collisions]')).toContain('239.77.0.7');
+    await page.fill('[data-testid=flows-search]', 'CAM 7');
+    await page.click('text=Search');
+    await page.waitForSelector('[data-testid=flows] td:has-text("CAM 8 video")', { state: 'detached' });
+    await page.fill('[data-testid=check-addr]', '239.77.0.7');
+    await page.click('text=Check');
+    const answer = await page.textContent('[data-testid=check-answer]');
+    expect(answer).toMatch(/^\s*Taken by .*CAM 7 video/);
+    expect(answer).toContain('CAM 8 video');
+    await page.screenshot({ path: `${ARTIFACTS}/flows.png` });
+  });
+
   it('keeps working when the replica it was loaded from dies: the stream and the takes carry on through another', async () => {
     second = await (await ControllerProcess.spawn(env(pg.port))).ready();
     // One address in front of both replicas, as a load balancer is: it sends everything to the first.
@@ -170,7 +267,7 @@ describe('operator console (chromium)', () => {
     const page = await logIn(TEST_ADMIN.username, TEST_ADMIN.password, `http://127.0.0.1:${proxy.port}`);
     await page.waitForSelector('[data-testid=live]:has-text("live")');
     const sender = endpoints.sender('video', 1);
-    const receiver = endpoints.receiver('video', 1, new Set());
+    const receiver = endpoints.receiver('video', 1, new Set(uhdOnly));
     const cell = `[data-cell="${receiver.id}:${sender.id}"]`;
     await page.waitForSelector(cell);
 

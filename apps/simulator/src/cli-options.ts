@@ -9,6 +9,7 @@ const NUMERIC: Array<[flag: string, key: keyof FacilityOptions, help: string]> =
   ['base-port', 'basePort', 'registries from this port, then the admin API, then the nodes (0: free ports)'],
   ['redundant-share', 'redundantShare', 'share 0-1 of ST 2022-7 (two-leg) senders and receivers'],
   ['multi-registry-share', 'multiRegistryShare', 'share 0-1 of nodes registered in two registries'],
+  ['uhd-share', 'uhdShare', 'share 0-1 of video receivers taking 2160p50 only (BCP-004 constraint sets)'],
   ['paging-limit', 'pagingLimit', "registries' cap on paging.limit (nmos-cpp: 10)"],
   ['ws-batch', 'wsBatchSize', 'grains per websocket message (nmos-cpp: 10)'],
   ['ws-max-batch', 'wsMaxBatchSize', 'most grains per message a subscription may ask for with a paging.limit param; 0 refuses the param'],

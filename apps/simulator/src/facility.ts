@@ -18,6 +18,8 @@ export interface FacilityOptions {
   redundantShare: number;
   /** Share (0-1) of nodes registered in two registries instead of one. */
   multiRegistryShare: number;
+  /** Share (0-1) of video receivers that take 2160p50 only: their BCP-004 constraint sets refuse every simulated (HD) flow. */
+  uhdShare: number;
   /** Registries from here, then the admin API, then nodes; 0 picks free ports. */
   basePort: number;
   pagingLimit: number;
@@ -47,6 +49,7 @@ export const DEFAULT_FACILITY: FacilityOptions = {
   receivers: 4,
   redundantShare: 0.25,
   multiRegistryShare: 0.5,
+  uhdShare: 0,
   basePort: 0,
   pagingLimit: 10,
   wsBatchSize: 10,
@@ -122,6 +125,7 @@ export class Facility {
               senders: options.senders,
               receivers: options.receivers,
               redundantShare: options.redundantShare,
+              uhdShare: options.uhdShare,
               registries: twice ? [registries[home], registries[(home + 1) % options.registries]] : [registries[home]],
               heartbeatIntervalMs: options.heartbeatIntervalMs,
               latencyMs,
@@ -209,7 +213,7 @@ function validate(options: FacilityOptions): void {
   whole('subscriptionExpiryMs', 0, 3600000);
   whole('latencyMs', 0, 600000);
   if (options.bulkRefusal !== null && ![404, 405, 501].includes(options.bulkRefusal)) problems.push('bulkRefusal must be 404, 405, 501 or null');
-  for (const share of ['redundantShare', 'multiRegistryShare'] as const) {
+  for (const share of ['redundantShare', 'multiRegistryShare', 'uhdShare'] as const) {
     if (!(options[share] >= 0 && options[share] <= 1)) problems.push(`${share} must be between 0 and 1`);
   }
   if (problems.length > 0) throw new Error(`Invalid facility: ${problems.join('; ')}`);

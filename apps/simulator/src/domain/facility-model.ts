@@ -10,6 +10,8 @@ export interface NodeShape {
   receivers: number;
   /** Share (0-1) of senders and receivers with two legs (ST 2022-7). */
   redundantShare: number;
+  /** Share (0-1) of video receivers that take 2160p50 only (their constraint sets refuse the HD flows). */
+  uhdShare?: number;
 }
 
 export interface SenderModel {
@@ -133,7 +135,10 @@ export function buildNode(shape: NodeShape, version: () => string): NodeModel {
       interface_bindings: interfaceIps.map((_, leg) => `eth${leg}`),
       subscription: { sender_id: null, active: false },
       format: FORMAT[kind],
-      caps: { media_types: [MEDIA_TYPE[kind]] },
+      caps: {
+        media_types: [MEDIA_TYPE[kind]],
+        constraint_sets: receiverConstraints(kind, kind === 'video' && deterministicFraction(seed, 'receiver-uhd', index, r) < (shape.uhdShare ?? 0)),
+      },
     };
     return { resource, kind, legCount, interfaceIps };
   });
@@ -159,6 +164,46 @@ export function buildNode(shape: NodeShape, version: () => string): NodeModel {
     controls: [{ href: `http://127.0.0.1:${port}/x-nmos/connection/v1.1`, type: 'urn:x-nmos:control:sr-ctrl/v1.1', authorization: false }],
   };
   return { node, device, senders, receivers };
+}
+
+/**
+ * BCP-004-01 constraint sets as nmos-cpp's receivers advertise them: the simulated flows satisfy them
+ * (1080i25 4:2:2 video, 48 kHz 24-bit stereo audio, 25 Hz data), except a UHD-only receiver's.
+ */
+function receiverConstraints(kind: MediaKind, uhdOnly: boolean): Array<Record<string, unknown>> {
+  const cap = (name: string, constraint: unknown) => [`urn:x-nmos:cap:${name}`, constraint];
+  const rate = (numerator: number) => ({ enum: [{ numerator, denominator: 1 }] });
+  switch (kind) {
+    case 'video':
+      return [
+        Object.fromEntries(
+          uhdOnly
+            ? [
+                cap('format:frame_width', { enum: [3840] }),
+                cap('format:frame_height', { enum: [2160] }),
+                cap('format:grain_rate', rate(50)),
+                cap('format:interlace_mode', { enum: ['progressive'] }),
+              ]
+            : [
+                cap('format:frame_width', { enum: [1920] }),
+                cap('format:frame_height', { enum: [1080] }),
+                cap('format:grain_rate', rate(25)),
+                cap('format:interlace_mode', { enum: ['interlaced_tff', 'interlaced_bff', 'interlaced_psf'] }),
+                cap('format:color_sampling', { enum: ['YCbCr-4:2:2'] }),
+              ],
+        ),
+      ];
+    case 'audio':
+      return [
+        Object.fromEntries([
+          cap('format:sample_rate', { enum: [{ numerator: 48000, denominator: 1 }] }),
+          cap('format:sample_depth', { enum: [16, 24] }),
+          cap('format:channel_count', { minimum: 1, maximum: 8 }),
+        ]),
+      ];
+    case 'data':
+      return [Object.fromEntries([cap('format:grain_rate', rate(25))])];
+  }
 }
 
 function flowDetails(kind: MediaKind): Record<string, unknown> {
