@@ -181,6 +181,41 @@ describe('operator console (chromium)', () => {
     expect(await page.isDisabled(`[data-cell="${hd.id}:${sender.id}"]`)).toBe(false);
   });
 
+  it('filters the matrix by format, and asks for an override reason when a routing policy refuses a take', async () => {
+    const page = await logIn(TEST_ADMIN.username, TEST_ADMIN.password);
+    await page.waitForSelector('[data-testid=live]:has-text("live")');
+    await page.selectOption('[data-testid=format-filter]', 'audio');
+    const audioSenders = endpoints.senders().filter((s) => s.kind === 'audio').length;
+    const audioReceivers = endpoints.receivers().filter((r) => r.kind === 'audio').length;
+    await page.waitForSelector(`[data-testid=counts]:has-text("${audioSenders} senders × ${audioReceivers} receivers")`);
+    await page.selectOption('[data-testid=format-filter]', '');
+
+    const admin = await controller.api.loginAs(TEST_ADMIN.username, TEST_ADMIN.password);
+    const sender = endpoints.sender('video', 1);
+    // Not the HD receiver the other tests take, nor a UHD-only one.
+    const taken = new Set(uhdOnly);
+    endpoints.receiver('video', 1, taken);
+    const receiver = endpoints.receiver('video', 1, taken);
+    const policy = await admin.post('/api/routing/policies', { name: 'not-this-monitor', effect: 'deny', receiver: { id: receiver.id } });
+    expect(policy.status).toBe(201);
+    try {
+      const cell = `[data-cell="${receiver.id}:${sender.id}"]`;
+      const asked: string[] = [];
+      page.once('dialog', (dialog) => {
+        asked.push(dialog.message());
+        void dialog.accept('line-up check, agreed with MCR');
+      });
+      await page.click(cell);
+      await page.waitForSelector(`${cell}[data-on=true]`, { timeout: 15_000 });
+      expect(asked[0]).toContain('policy_refused');
+      expect(receiver.node.connection.active('receivers', receiver.id)?.sender_id).toBe(sender.id);
+      // The override and its reason are in the take's audit row.
+      expect(JSON.stringify((await admin.get(`/api/audit?receiver_id=${receiver.id}`)).body)).toContain('line-up check, agreed with MCR');
+    } finally {
+      await admin.delete(`/api/routing/policies/${policy.body.id}`);
+    }
+  });
+
   it('fires a salvo at a set time: shown as pending, then the tally follows the device', async () => {
     const page = await logIn(TEST_ADMIN.username, TEST_ADMIN.password);
     const audio = endpoints.sender('audio', 1);
