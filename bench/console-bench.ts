@@ -93,6 +93,8 @@ async function main(): Promise<void> {
 
     // Click → verified tally, on the first rows (alternating two senders, so each click changes the crosspoint).
     await page.evaluate(`document.querySelector('[data-testid=matrix]').scrollTo({ top: 0, left: 0 })`);
+    // The cells of the top-left corner, once drawn (not those of the last scroll, still in the page).
+    await page.waitForFunction(`[...document.querySelectorAll('.row-head')].some((row) => row.style.top === '160px')`);
     const cells = await page.$$eval('button.cell:not([disabled])', (buttons) => buttons.slice(0, 400).map((b) => b.getAttribute('data-cell')!));
     const byReceiver = new Map<string, string[]>();
     for (const cell of cells) {
