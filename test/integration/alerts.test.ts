@@ -79,6 +79,26 @@ describe('alert hooks', () => {
     expect((await asViewer.get('/api/alerts')).status).toBe(200);
   });
 
+  it('lists every live replica with the leases it holds, from any of them', async () => {
+    type Replica = { instance: string; self: boolean; reported_at: string; conditions: unknown[]; leases: string[] };
+    const fromEach = async () => Promise.all(replicas.map(async (r) => (await r.api.loginAs(TEST_ADMIN.username, TEST_ADMIN.password)).get('/api/replicas')));
+    await eventually(async () => {
+      const [first, second] = await fromEach();
+      expect(first.status).toBe(200);
+      const [a, b] = [first.body as Replica[], second.body as Replica[]];
+      expect(a).toHaveLength(2);
+      expect(b.map((r) => r.instance)).toEqual(a.map((r) => r.instance));
+      // Each answers as itself: a different one is `self` on each replica.
+      expect(a.filter((r) => r.self)).toHaveLength(1);
+      expect(a.find((r) => r.self)!.instance).not.toBe(b.find((r) => r.self)!.instance);
+      // Every singleton job runs on one of them.
+      const leases = a.flatMap((r) => r.leases);
+      for (const lease of ['alerts', 'event-relay']) expect(leases.filter((l) => l === lease)).toHaveLength(1);
+      for (const replica of a) expect(replica.conditions).toEqual([]);
+    }, 15_000);
+    expect((await replicas[0].api.get('/api/replicas')).status).toBe(401);
+  });
+
   it('sends an alert once to each hook across both replicas, signed, then once resolved', async () => {
     const closed = await freePort();
     expect(

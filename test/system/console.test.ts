@@ -131,6 +131,8 @@ describe('operator console (chromium)', () => {
     expect(await page.locator('button.disconnect').count()).toBe(0);
     await page.click('a[href="#/health"]');
     await eventually(async () => expect(await page.textContent('[data-testid=health-status]')).toBeTruthy());
+    // Every live replica, this one marked, with the singleton jobs it runs.
+    await page.waitForSelector('[data-testid=replicas] tr:has-text("(this one)"):has-text("event-relay")', { timeout: 15_000 });
     await page.screenshot({ path: `${ARTIFACTS}/health.png` });
   });
   it('fires a salvo built by clicks, sets a lock, and shows both in the audit and the live events', async () => {

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
 import { EventsModule } from '#events';
 import { AlertsController } from './api/alerts.controller.js';
+import { ReplicasController } from './api/replicas.controller.js';
 import { AlertEvaluator } from './application/alert-evaluator.service.js';
 import { AlertHooksService } from './application/alert-hooks.service.js';
 import { ReplicaReporter } from './application/replica-reporter.service.js';
+import { ReplicasService } from './application/replicas.service.js';
 import { AlertHooksBackupSection } from './infra/alert-hooks.backup.js';
 import { AlertsRepository } from './infra/alerts.repository.js';
 import { WebhookSender } from './infra/webhook-sender.js';
@@ -18,12 +20,13 @@ export const ALERTS_BACKUP_SECTIONS = 'ALERTS_BACKUP_SECTIONS';
  */
 @Module({
   imports: [EventsModule],
-  controllers: [AlertsController],
+  controllers: [AlertsController, ReplicasController],
   providers: [
     AlertsRepository,
     WebhookSender,
     AlertHooksService,
     ReplicaReporter,
+    ReplicasService,
     AlertEvaluator,
     AlertHooksBackupSection,
     { provide: ALERTS_BACKUP_SECTIONS, inject: [AlertHooksBackupSection], useFactory: (...sections: unknown[]) => sections },

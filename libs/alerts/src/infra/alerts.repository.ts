@@ -197,9 +197,9 @@ export class AlertsRepository {
   }
 
   /** What each live replica reported about itself (reports older than `freshSeconds` are from replicas gone). */
-  reports(sql: Sql, freshSeconds: number): Promise<Array<{ instance: string; conditions: ActiveCondition[] }>> {
-    return sql.query<{ instance: string; conditions: ActiveCondition[] }>(
-      `SELECT instance, conditions FROM alert_replica_reports WHERE reported_at > now() - make_interval(secs => $1) ORDER BY instance`,
+  reports(sql: Sql, freshSeconds: number): Promise<Array<{ instance: string; conditions: ActiveCondition[]; reported_at: Date }>> {
+    return sql.query<{ instance: string; conditions: ActiveCondition[]; reported_at: Date }>(
+      `SELECT instance, conditions, reported_at FROM alert_replica_reports WHERE reported_at > now() - make_interval(secs => $1) ORDER BY instance`,
       [freshSeconds],
     );
   }
