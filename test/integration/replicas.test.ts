@@ -58,6 +58,7 @@ describe('stateless replicas on one database', () => {
       'LeaseTable1764201600000',
       'LoginAttempts1764201600700',
       'MergedView1764201600300',
+      'MergedViewGeneration1764201601300',
       'RegistryConfig1764201600200',
       'RegistryDiscovery1764201600900',
       'RegistryPolledTypes1764201600600',
