@@ -117,6 +117,9 @@ describe('operator console (chromium)', () => {
     // What the device really does.
     expect(receiver.node.connection.active('receivers', receiver.id)?.sender_id).toBe(sender.id);
     expect(await page.textContent('[data-testid=message]')).toContain('activated');
+    // The tally says who confirmed it: the controller's verified take, then the registry reporting it.
+    expect(['controller', 'registry']).toContain(await page.getAttribute(cell, 'data-source'));
+    expect(await page.getAttribute(cell, 'title')).toMatch(/\(on: per the (controller|registry)\)$/);
     await page.screenshot({ path: `${ARTIFACTS}/routing.png` });
 
     // A change made on the device itself, outside the controller, reaches the page without a reload.
