@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Facility } from '../../apps/simulator/src/index.js';
 import { RegistryWatcher, type WatcherHooks } from '../../libs/registry/src/infra/registry-watcher.js';
+import { QueryApiClient } from '../../libs/registry/src/infra/query-api.client.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -44,6 +45,7 @@ describe('a registry watcher behind a slow merged view', () => {
       { name: 'R0', query_url: facility.registries[0].queryUrl, endpoints: [], enabled: true, priority: 0, timeout_ms: 5_000, auth: null },
       hooks,
       { watchdogMs: 2_000, pollIntervalMs: 1_000, syncQuietMs: 300, backoffMinMs: 100, backoffMaxMs: 500 },
+      (entry, endpoint) => new QueryApiClient(entry, endpoint),
     );
     watcher.start();
     try {

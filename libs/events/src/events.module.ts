@@ -8,6 +8,7 @@ import { EventStream } from './application/event-stream.service.js';
 import { EventsService } from './application/events.service.js';
 import { OutboxBacklog } from './application/outbox-backlog.service.js';
 import { OutboxRelay } from './application/outbox-relay.service.js';
+import { MQTT_CONNECTION_FACTORY, MqttConnection, type MqttConnectionFactory } from './infra/mqtt-connection.js';
 import { OutboxRepository } from './infra/outbox.repository.js';
 import { EventsClearsRetained1764201601150 } from './migrations/1764201601150-events-clears-retained.js';
 import { EventsOutbox1764201600400 } from './migrations/1764201600400-events-outbox.js';
@@ -17,7 +18,22 @@ export const EVENTS_MIGRATIONS = [EventsOutbox1764201600400, EventsClearsRetaine
 /** The transactional outbox, its relay to MQTT (lease holder), the broker connection and the catch-up API. */
 @Module({
   controllers: [EventsController],
-  providers: [OutboxRepository, OutboxBacklog, BrokerLink, EventsService, EventStream, OutboxRelay, EventsHealth, EventsMetrics, EventsConditions],
+  providers: [
+    OutboxRepository,
+    OutboxBacklog,
+    // The real MQTT client; a test replaces it (overrideProvider) to run the module without a broker.
+    {
+      provide: MQTT_CONNECTION_FACTORY,
+      useValue: ((urls, settings, clientId) => new MqttConnection(urls, settings, clientId)) satisfies MqttConnectionFactory,
+    },
+    BrokerLink,
+    EventsService,
+    EventStream,
+    OutboxRelay,
+    EventsHealth,
+    EventsMetrics,
+    EventsConditions,
+  ],
   exports: [EventsService],
 })
 export class EventsModule {}

@@ -19,7 +19,7 @@ import { NmosReadRepository } from './infra/nmos-read.repository.js';
 import { RegistryConfigRepository } from './infra/registry-config.repository.js';
 import { RegistryDiscoveryRepository } from './infra/registry-discovery.repository.js';
 import { RegistryStateRepository } from './infra/registry-state.repository.js';
-import { REGISTRY_WATCHER_FACTORY, RegistryWatcher, type RegistryWatcherFactory } from './infra/registry-watcher.js';
+import { REGISTRY_WATCHER_PROVIDERS } from './infra/registry-watcher.js';
 import { RegistryConfig1764201600200 } from './migrations/1764201600200-registry-config.js';
 import { RegistryPolledTypes1764201600600 } from './migrations/1764201600600-registry-polled-types.js';
 import { RegistryUrlCredentials1764201600800 } from './migrations/1764201600800-registry-url-credentials.js';
@@ -58,7 +58,7 @@ export const REGISTRY_MIGRATIONS = [
     RegistryStateRepository,
     RegistryStatusService,
     RegistryWatchersService,
-    { provide: REGISTRY_WATCHER_FACTORY, useValue: ((entry, hooks, timing) => new RegistryWatcher(entry, hooks, timing)) satisfies RegistryWatcherFactory },
+    ...REGISTRY_WATCHER_PROVIDERS,
     RegistryHealth,
     RegistryMetrics,
     NmosChangeFollowers,

@@ -1,8 +1,8 @@
-import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { INSTANCE_ID } from '#common';
 import { AppConfig, dataDirSecret } from '#config';
 import { EmbeddedBroker, type BrokerAccount } from '../infra/embedded-broker.js';
-import { MqttConnection } from '../infra/mqtt-connection.js';
+import { MQTT_CONNECTION_FACTORY, type MqttConnection, type MqttConnectionFactory } from '../infra/mqtt-connection.js';
 
 /** This replica's broker connection, and the embedded broker when no MQTT_BROKER_URL is configured. */
 @Injectable()
@@ -10,7 +10,10 @@ export class BrokerLink implements OnModuleInit, OnApplicationShutdown {
   connection!: MqttConnection;
   private embedded?: EmbeddedBroker;
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    @Inject(MQTT_CONNECTION_FACTORY) private readonly newConnection: MqttConnectionFactory,
+  ) {}
 
   async onModuleInit(): Promise<void> {
     const settings = this.config.events;
@@ -29,7 +32,7 @@ export class BrokerLink implements OnModuleInit, OnApplicationShutdown {
       ownSettings = { ...settings, ...controller };
     }
     // Unique per replica: replicas started in the same second must not take over each other's session.
-    this.connection = new MqttConnection(urls, ownSettings, `nmos-control-${INSTANCE_ID}`);
+    this.connection = this.newConnection(urls, ownSettings, `nmos-control-${INSTANCE_ID}`);
     this.connection.start();
   }
 

@@ -7,6 +7,10 @@ import type { EventsSettings } from '#config';
 export type BrokerListener = (broker: string) => void;
 export type MessageHandler = (topic: string, message: unknown) => void;
 
+/** Makes this replica's broker connection; a provider (MQTT_CONNECTION_FACTORY), so tests replace it. */
+export type MqttConnectionFactory = (urls: string[], settings: EventsSettings, clientId: string) => MqttConnection;
+export const MQTT_CONNECTION_FACTORY = Symbol('MQTT_CONNECTION_FACTORY');
+
 /**
  * One MQTT connection per replica, kept for ever: it tries the brokers of MQTT_BROKER_URL in turn (a
  * bridge pair or cluster nodes), from the first again after a failure of the last, with a client id

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type Provider } from '@nestjs/common';
 import WebSocket from 'ws';
 import { sleep } from '#common';
 import { ChangeBatch } from '../domain/change-batch.js';
@@ -53,6 +53,25 @@ export interface WatcherHandle {
 export type RegistryWatcherFactory = (entry: RegistryEntry, hooks: WatcherHooks, timing: WatcherTiming) => WatcherHandle;
 export const REGISTRY_WATCHER_FACTORY = Symbol('REGISTRY_WATCHER_FACTORY');
 
+/** What a watcher asks of a registry's Query API (one endpoint): QueryApiClient, or a test's stand-in. */
+export type QueryApi = Pick<QueryApiClient, 'resolveBase' | 'subscribe' | 'walk' | 'headersFor'>;
+/** Makes the Query API client of one endpoint; a provider (QUERY_API_CLIENT_FACTORY), so tests replace it. */
+export type QueryApiClientFactory = (entry: RegistryEntry, endpoint: string) => QueryApi;
+export const QUERY_API_CLIENT_FACTORY = Symbol('QUERY_API_CLIENT_FACTORY');
+
+/** The providers that build watchers: the real Query API client and watcher, each replaceable by a test. */
+export const REGISTRY_WATCHER_PROVIDERS: Provider[] = [
+  { provide: QUERY_API_CLIENT_FACTORY, useValue: ((entry, endpoint) => new QueryApiClient(entry, endpoint)) satisfies QueryApiClientFactory },
+  {
+    provide: REGISTRY_WATCHER_FACTORY,
+    inject: [QUERY_API_CLIENT_FACTORY],
+    useFactory:
+      (newClient: QueryApiClientFactory): RegistryWatcherFactory =>
+      (entry, hooks, timing) =>
+        new RegistryWatcher(entry, hooks, timing, newClient),
+  },
+];
+
 /**
  * Follows one registry: a websocket subscription per resource type (the sync grain is the snapshot,
  * then changes), or REST paging where websockets are not offered. A failure of any stream ends the
@@ -71,6 +90,7 @@ export class RegistryWatcher implements WatcherHandle {
     readonly entry: RegistryEntry,
     private readonly hooks: WatcherHooks,
     private readonly timing: WatcherTiming,
+    private readonly newClient: QueryApiClientFactory,
   ) {
     this.logger = new Logger(`RegistryWatcher ${entry.name}`);
   }
@@ -127,7 +147,7 @@ export class RegistryWatcher implements WatcherHandle {
 
   /** Resolves never while healthy; rejects when any stream fails (or resolves when stopped). */
   private async session(endpoint: string, onConnected: () => void): Promise<void> {
-    const client = new QueryApiClient(this.entry, endpoint);
+    const client = this.newClient(this.entry, endpoint);
     const { base, version } = await client.resolveBase();
     const synced = new Set<NmosType>();
     this.hooks.state({ state: 'syncing', endpoint, api_version: version, synced_types: [], last_error: null });
@@ -145,7 +165,9 @@ export class RegistryWatcher implements WatcherHandle {
     this.abort.signal.addEventListener('abort', endSession, { once: true });
     const ended = new Promise<void>((resolve) => session.signal.addEventListener('abort', () => resolve(), { once: true }));
     const streams = NMOS_TYPES.map((type, i) =>
-      hrefs[i] ? this.websocketStream(type, hrefs[i]!, client.headersFor(hrefs[i]!), markSynced) : this.pollStream(client, base, type, markSynced, session.signal),
+      hrefs[i]
+        ? this.websocketStream(type, hrefs[i]!, client.headersFor(hrefs[i]!), markSynced)
+        : this.pollStream(client, base, type, markSynced, session.signal),
     );
     try {
       await Promise.race([...streams, ended]);
@@ -171,7 +193,7 @@ export class RegistryWatcher implements WatcherHandle {
     return usable;
   }
 
-  private async pollStream(client: QueryApiClient, base: string, type: NmosType, onSynced: (type: NmosType) => void, session: AbortSignal): Promise<void> {
+  private async pollStream(client: QueryApi, base: string, type: NmosType, onSynced: (type: NmosType) => void, session: AbortSignal): Promise<void> {
     while (!session.aborted) {
       const items = await client.walk(base, type);
       if (session.aborted) return;
