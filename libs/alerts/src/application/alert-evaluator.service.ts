@@ -10,6 +10,7 @@ import { transitions } from '../domain/alert-transitions.js';
 import { alertKey, dedupeKey, retryDelayMs, type AlertNotification } from '../domain/notification.js';
 import { AlertsRepository, type DueDelivery } from '../infra/alerts.repository.js';
 import { WebhookSender, type SendOutcome } from '../infra/webhook-sender.js';
+import { liveReportSeconds } from './replica-reporter.service.js';
 
 export const ALERTS_LEASE = 'alerts';
 
@@ -86,7 +87,7 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
 
   private async evaluate(): Promise<void> {
     const cluster = await this.conditions.holding('cluster');
-    const freshSeconds = Math.ceil((3 * this.config.alerts.intervalMs) / 1000);
+    const freshSeconds = liveReportSeconds(this.config.alerts.intervalMs);
     this.hooks = await this.db.write(async (sql) => {
       const reports = await this.repository.reports(sql, freshSeconds);
       const perReplica = reports.flatMap(({ instance, conditions }) =>

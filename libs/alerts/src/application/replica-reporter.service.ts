@@ -5,6 +5,11 @@ import { DatabaseService } from '#database';
 import { AlertConditions } from '#health';
 import { AlertsRepository } from '../infra/alerts.repository.js';
 
+/** A replica that has not reported for three intervals is gone: its last report no longer counts. */
+export function liveReportSeconds(intervalMs: number): number {
+  return Math.ceil((3 * intervalMs) / 1000);
+}
+
 /**
  * Every replica tells the alert evaluator what holds on it (its broker link) through a row of its own,
  * every ALERT_INTERVAL_MS: the evaluator sees every replica, not only itself. A replica that stops

@@ -4,6 +4,7 @@ import { AppConfig } from '#config';
 import { DatabaseService, LeaseService } from '#database';
 import type { ActiveCondition } from '#health';
 import { AlertsRepository } from '../infra/alerts.repository.js';
+import { liveReportSeconds } from './replica-reporter.service.js';
 
 export interface ReplicaView {
   instance: string;
@@ -28,7 +29,7 @@ export class ReplicasService {
   ) {}
 
   async list(): Promise<ReplicaView[]> {
-    const freshSeconds = Math.ceil((3 * this.config.alerts.intervalMs) / 1000);
+    const freshSeconds = liveReportSeconds(this.config.alerts.intervalMs);
     const [reports, holders] = await Promise.all([this.db.readPrimary((sql) => this.repository.reports(sql, freshSeconds)), this.leases.holders()]);
     return reports.map((report) => ({
       instance: report.instance,
