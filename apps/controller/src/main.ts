@@ -13,7 +13,8 @@ import { HttpDrain } from './http-drain.js';
 // it garbage (the live heap is 60-80 MB). Growing by 30 % keeps it under 280 MB at the same read
 // throughput (bench:scale; README, Benchmarks). This flag takes effect at run time; the young
 // generation's size does not, so `npm start` and the image also pass --max-semi-space-size=4.
-setFlagsFromString('--heap-growing-percent=30');
+// A site that set its own on the command line keeps it.
+if (!process.execArgv.some((flag) => flag.startsWith('--heap-growing-percent'))) setFlagsFromString('--heap-growing-percent=30');
 
 /** After the drain, how long requests in flight may take to finish (takes and salvos wait on devices). */
 const IN_FLIGHT_GRACE_MS = 15_000;

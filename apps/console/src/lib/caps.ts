@@ -39,8 +39,8 @@ const FLOW_VALUES: Record<string, (flow: Json) => unknown> = {
 /** '' when the receiver can take the flow (or nothing says otherwise); else why not, for the operator. */
 export function incompatibility(flow: Json | undefined, receiver: Json): string {
   if (!flow) return '';
-  const format = kind(flow.format);
-  const receiverFormat = kind(receiver.format);
+  const format = formatKind(flow.format);
+  const receiverFormat = formatKind(receiver.format);
   if (format && receiverFormat && format !== receiverFormat) return `${format} sender, ${receiverFormat} receiver`;
   const caps = (receiver.caps ?? {}) as Json;
   const mediaTypes = Array.isArray(caps.media_types) ? caps.media_types : undefined;
@@ -101,13 +101,13 @@ function describe(constraint: Constraint): string {
   return parts.join(' and ');
 }
 
-/** `urn:x-nmos:format:video` → `video`. */
-function kind(format: unknown): string {
+/** `urn:x-nmos:format:video` → `video` ('' for none). */
+export function formatKind(format: unknown): string {
   return typeof format === 'string' ? format.split(':').pop()! : '';
 }
 
 function isVideo(flow: Json): boolean {
-  return kind(flow.format) === 'video';
+  return formatKind(flow.format) === 'video';
 }
 
 /** BCP-004's color_sampling of a raw video flow's components (RGB, YCbCr-4:2:2, …), if it is one of them. */
