@@ -9,7 +9,7 @@
  */
 import tsParser from '@typescript-eslint/parser';
 
-const MODULE_ORDER = ['common', 'config', 'metrics', 'database', 'health', 'events', 'auth', 'registry', 'flows', 'connections', 'alerts', 'backup'];
+const MODULE_ORDER = ['common', 'config', 'metrics', 'database', 'health', 'events', 'auth', 'registry', 'flows', 'connections', 'is07', 'alerts', 'backup'];
 
 const noApps = { regex: '(^|/)apps/', message: 'A lib never imports an app: move what both need into a lib.' };
 const noDeepImports = { regex: '^(\\.\\./){2,}(libs/)?[a-z-]+/src/', message: "Another module is reached through its barrel ('#name'), never its files." };

@@ -6,7 +6,7 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.jest.json' }],
   },
   moduleNameMapper: {
-    '^#(config|metrics|database|auth|health|common|registry|events|connections|flows|alerts|backup)$': '<rootDir>/libs/$1/src/index.ts',
+    '^#(config|metrics|database|auth|health|common|registry|events|connections|flows|is07|alerts|backup)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/test/**/*.test.ts'],

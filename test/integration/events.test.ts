@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { DatabaseService, type PostgresServer } from '#database';
-import { EventsService } from '#events';
+import { EventsService, MqttTopicsServer, type MqttTopicContext } from '#events';
 import type { ApiClient } from '../support/api-client.js';
 import { startController, TEST_ADMIN, TEST_JWT_SECRET, type RunningController } from '../support/controller.js';
 import { ControllerProcess } from '../support/controller-process.js';
@@ -143,9 +143,12 @@ describe('events through the outbox to a real MQTT broker', () => {
     expect((await controller.api.get('/api/events')).status).toBe(401);
   });
 
-  it('consumes third-party topics as raw JSON (a `data` key is not taken for a Nest packet)', async () => {
+  it('gives third-party topics to a microservice handler as raw JSON (a `data` key is not taken for a Nest packet)', async () => {
     const heard: Array<[string, unknown]> = [];
-    await events.subscribe('tally/+/state', (topic, message) => heard.push([topic, message]));
+    const topics = controller.app.get(MqttTopicsServer);
+    // As @EventPattern('test.tally') in a controller would register it.
+    topics.addHandler('test.tally', async (message: unknown, context: MqttTopicContext) => void heard.push([context.getTopic(), message]), true);
+    await topics.route('tally/+/state', 'test.tally');
     const { default: mqtt } = await import('mqtt');
     const panel = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
     try {

@@ -55,6 +55,7 @@ describe('stateless replicas on one database', () => {
       'EventsClearsRetained1764201601150',
       'EventsOutbox1764201600400',
       'Flows1764201601200',
+      'Is07SenderStates1764201601500',
       'LeaseTable1764201600000',
       'LoginAttempts1764201600700',
       'MergedView1764201600300',
@@ -65,6 +66,7 @@ describe('stateless replicas on one database', () => {
       'RegistryUrlCredentials1764201600800',
       'Routing1764201600500',
       'RoutingAuditTime1764201601000',
+      'SendersByTransport1764201601400',
     ]);
     expect(migrations.every((m) => m.n === '1')).toBe(true);
     const admins = await pg.query('SELECT username FROM users', [], 'fresh');

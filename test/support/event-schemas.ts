@@ -18,6 +18,7 @@ const BY_TYPE: Array<[RegExp, string]> = [
   [/^alert\./, 'alert.schema.json'],
   [/^receiver\.state\./, 'receiver-state.schema.json'],
   [/^flow\./, 'flow.schema.json'],
+  [/^is07\./, 'is07.schema.json'],
 ];
 
 /** The documented event schemas (docs/events/schemas), to validate what is really published. */

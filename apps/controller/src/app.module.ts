@@ -10,6 +10,7 @@ import { DATABASE_MIGRATIONS, DatabaseModule } from '#database';
 import { EVENTS_MIGRATIONS, EventsModule } from '#events';
 import { FLOWS_ENTITIES, FLOWS_MIGRATIONS, FlowsModule } from '#flows';
 import { HealthModule } from '#health';
+import { IS07_MIGRATIONS, Is07Module } from '#is07';
 import { MetricsModule } from '#metrics';
 import { REGISTRY_MIGRATIONS, RegistryModule } from '#registry';
 
@@ -31,6 +32,7 @@ export class AppModule {
             ...CONNECTIONS_MIGRATIONS,
             ...ALERTS_MIGRATIONS,
             ...FLOWS_MIGRATIONS,
+            ...IS07_MIGRATIONS,
           ],
           entities: [...FLOWS_ENTITIES],
         }),
@@ -40,6 +42,7 @@ export class AppModule {
         RegistryModule,
         FlowsModule,
         ConnectionsModule,
+        Is07Module,
         AlertsModule,
         BackupModule,
       ],

@@ -8,6 +8,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { parseJsonBody, PinoLoggerService, requestIdFor } from '#common';
 import type { AppConfig } from '#config';
+import { MqttTopicsServer } from '#events';
 import { MetricsService } from '#metrics';
 import { AppModule } from './app.module.js';
 import { serveConsole } from './console-assets.js';
@@ -113,6 +114,11 @@ export async function createControllerApp(config: AppConfig, logger: Pino, optio
   );
   if (!serveConsole(fastify)) logger.warn('the operator console is not built (npm run build): / is not served');
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json', yamlDocumentUrl: 'api/docs-yaml', ui: options.docsUi ?? true });
+  // Other systems' MQTT topics reach @EventPattern handlers through this replica's own broker
+  // connection (made by the modules' init, so the transport listens after it).
+  app.connectMicroservice({ strategy: app.get(MqttTopicsServer) }, { inheritAppConfig: true });
+  await app.init();
+  await app.startAllMicroservices();
   return app;
 }
 

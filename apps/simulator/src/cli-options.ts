@@ -17,6 +17,7 @@ const NUMERIC: Array<[flag: string, key: keyof FacilityOptions, help: string]> =
   ['heartbeat-expiry-ms', 'heartbeatExpiryMs', 'a node that stops heartbeating is removed after this'],
   ['subscription-expiry-ms', 'subscriptionExpiryMs', 'a non-persistent subscription outlives its last socket by this'],
   ['latency-ms', 'latencyMs', 'latency added to every answer'],
+  ['event-senders', 'eventSenders', 'IS-07 event senders per node (boolean tallies over MQTT; see --events-broker)'],
 ];
 
 export const USAGE = `npm run simulator -- [options]
@@ -31,6 +32,7 @@ ${NUMERIC.map(([flag, key, help]) => `  --${flag.padEnd(24)} ${help} [${DEFAULT_
   --ws-lenient                 subscriptions take paging.limit as a string too, and messages are not paced
                                (default: as nmos-cpp, a number only and one message per max_update_rate_ms)
   --refuse-bulk <404|405|501>  every node refuses bulk requests with this code (clients must fall back to single)
+  --events-broker <url>        the MQTT broker IS-07 senders publish to (mqtt://host:port); without it they stay unconfigured
   --manifest <file>            write every URL served as JSON
   --help                       this text
 `;
@@ -48,6 +50,7 @@ export function parseCli(argv: string[]): CliResult {
       'no-websockets': { type: 'boolean' },
       'ws-lenient': { type: 'boolean' },
       'refuse-bulk': { type: 'string' },
+      'events-broker': { type: 'string' },
       manifest: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -71,5 +74,6 @@ export function parseCli(argv: string[]): CliResult {
     if (![404, 405, 501].includes(code)) throw new Error(`--refuse-bulk: "${values['refuse-bulk']}" must be 404, 405 or 501`);
     options.bulkRefusal = code;
   }
+  if (values['events-broker'] !== undefined) options.eventsBroker = values['events-broker'] as string;
   return { help: false, options, manifest: values.manifest as string | undefined };
 }

@@ -39,6 +39,10 @@ export interface FacilityOptions {
   latencyMs: number;
   /** Every node answers bulk requests with this code (404, 405, 501), or serves bulk (null). */
   bulkRefusal: number | null;
+  /** IS-07 event senders (boolean tallies over MQTT) per node. */
+  eventSenders: number;
+  /** The MQTT broker (`mqtt://host:port`) IS-07 senders publish to; null: they stay unconfigured. */
+  eventsBroker: string | null;
 }
 
 export const DEFAULT_FACILITY: FacilityOptions = {
@@ -62,13 +66,24 @@ export const DEFAULT_FACILITY: FacilityOptions = {
   subscriptionExpiryMs: 10_000,
   latencyMs: 0,
   bulkRefusal: null,
+  eventSenders: 0,
+  eventsBroker: null,
 };
 
 export interface FacilityManifest {
   seed: string;
   admin_url: string;
   registries: Array<{ index: number; query_url: string; registration_url: string; websockets: boolean }>;
-  nodes: Array<{ id: string; label: string; node_api_url: string; connection_api_url: string; registries: number[]; senders: number; receivers: number }>;
+  nodes: Array<{
+    id: string;
+    label: string;
+    node_api_url: string;
+    connection_api_url: string;
+    registries: number[];
+    senders: number;
+    event_senders: number;
+    receivers: number;
+  }>;
 }
 
 /** A virtual plant in one process: IS-04 registries, IS-05 nodes, and an admin API for faults. */
@@ -126,6 +141,8 @@ export class Facility {
               receivers: options.receivers,
               redundantShare: options.redundantShare,
               uhdShare: options.uhdShare,
+              eventSenders: options.eventSenders,
+              eventsBrokerUrl: options.eventsBroker ?? undefined,
               registries: twice ? [registries[home], registries[(home + 1) % options.registries]] : [registries[home]],
               heartbeatIntervalMs: options.heartbeatIntervalMs,
               latencyMs,
@@ -162,7 +179,12 @@ export class Facility {
 
   /** The node that owns a sender or receiver. */
   ownerOf(resourceId: string): SimulatedNode | undefined {
-    return this.nodes.find((n) => n.model.senders.some((s) => s.resource.id === resourceId) || n.model.receivers.some((r) => r.resource.id === resourceId));
+    return this.nodes.find(
+      (n) =>
+        n.model.senders.some((s) => s.resource.id === resourceId) ||
+        n.model.eventSenders.some((s) => s.resource.id === resourceId) ||
+        n.model.receivers.some((r) => r.resource.id === resourceId),
+    );
   }
 
   manifest(): FacilityManifest {
@@ -182,6 +204,7 @@ export class Facility {
         connection_api_url: n.connectionApiUrl,
         registries: n.options.registries.map((r) => r.options.index),
         senders: n.model.senders.length,
+        event_senders: n.model.eventSenders.length,
         receivers: n.model.receivers.length,
       })),
     };
@@ -212,6 +235,9 @@ function validate(options: FacilityOptions): void {
   whole('heartbeatExpiryMs', 10, 600000);
   whole('subscriptionExpiryMs', 0, 3600000);
   whole('latencyMs', 0, 600000);
+  whole('eventSenders', 0, 100);
+  if (options.eventsBroker !== null && !/^mqtts?:\/\/[^/]+$/.test(options.eventsBroker))
+    problems.push('eventsBroker must be mqtt://host:port or mqtts://host:port');
   if (options.bulkRefusal !== null && ![404, 405, 501].includes(options.bulkRefusal)) problems.push('bulkRefusal must be 404, 405, 501 or null');
   for (const share of ['redundantShare', 'multiRegistryShare', 'uhdShare'] as const) {
     if (!(options[share] >= 0 && options[share] <= 1)) problems.push(`${share} must be between 0 and 1`);

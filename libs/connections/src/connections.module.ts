@@ -12,6 +12,7 @@ import { ActiveStateCheck } from './application/active-state-check.service.js';
 import { GuardAdmin } from './application/guard-admin.service.js';
 import { IdempotencyService } from './application/idempotency.service.js';
 import { CollisionGuard } from './application/collision-guard.js';
+import { SenderActiveReader } from './application/sender-active-reader.js';
 import { SenderAddressing } from './application/sender-addressing.service.js';
 import { InflightLocks } from './application/inflight-locks.js';
 import { LiveStateService } from './application/live-state.service.js';
@@ -68,6 +69,7 @@ const routingSections = [PoliciesBackupSection, RoutingSettingsBackupSection, Lo
     RoutingGuard,
     CollisionGuard,
     SenderAddressing,
+    SenderActiveReader,
     InflightLocks,
     RoutingRecorder,
     SwitchEngine,
@@ -85,6 +87,6 @@ const routingSections = [PoliciesBackupSection, RoutingSettingsBackupSection, Lo
     ...routingSections,
     { provide: ROUTING_BACKUP_SECTIONS, inject: routingSections, useFactory: (...sections: unknown[]) => sections },
   ],
-  exports: [LiveStateService, ROUTING_BACKUP_SECTIONS],
+  exports: [LiveStateService, SenderActiveReader, ROUTING_BACKUP_SECTIONS],
 })
 export class ConnectionsModule {}

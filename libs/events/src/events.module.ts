@@ -5,6 +5,7 @@ import { EventsMetrics } from './application/events.metrics.js';
 import { EventsConditions } from './application/events.conditions.js';
 import { EventsHealth } from './application/events.health.js';
 import { EventStream } from './application/event-stream.service.js';
+import { MqttTopicsServer } from './application/mqtt-topics.server.js';
 import { EventsService } from './application/events.service.js';
 import { OutboxBacklog } from './application/outbox-backlog.service.js';
 import { OutboxRelay } from './application/outbox-relay.service.js';
@@ -15,7 +16,10 @@ import { EventsOutbox1764201600400 } from './migrations/1764201600400-events-out
 
 export const EVENTS_MIGRATIONS = [EventsOutbox1764201600400, EventsClearsRetained1764201601150];
 
-/** The transactional outbox, its relay to MQTT (lease holder), the broker connection and the catch-up API. */
+/**
+ * The transactional outbox, its relay to MQTT (lease holder), the broker connection, other systems'
+ * topics as a Nest microservice transport (MqttTopicsServer) and the catch-up API.
+ */
 @Module({
   controllers: [EventsController],
   providers: [
@@ -27,6 +31,7 @@ export const EVENTS_MIGRATIONS = [EventsOutbox1764201600400, EventsClearsRetaine
       useValue: ((urls, settings, clientId) => new MqttConnection(urls, settings, clientId)) satisfies MqttConnectionFactory,
     },
     BrokerLink,
+    MqttTopicsServer,
     EventsService,
     EventStream,
     OutboxRelay,
@@ -34,6 +39,6 @@ export const EVENTS_MIGRATIONS = [EventsOutbox1764201600400, EventsClearsRetaine
     EventsMetrics,
     EventsConditions,
   ],
-  exports: [EventsService],
+  exports: [EventsService, MqttTopicsServer],
 })
 export class EventsModule {}

@@ -26,6 +26,7 @@ import { RegistryUrlCredentials1764201600800 } from './migrations/1764201600800-
 import { RegistryDiscovery1764201600900 } from './migrations/1764201600900-registry-discovery.js';
 import { MergedView1764201600300 } from './migrations/1764201600300-merged-view.js';
 import { MergedViewGeneration1764201601300 } from './migrations/1764201601300-merged-view-generation.js';
+import { SendersByTransport1764201601400 } from './migrations/1764201601400-senders-by-transport.js';
 
 export const REGISTRY_BACKUP_SECTIONS = 'REGISTRY_BACKUP_SECTIONS';
 
@@ -36,6 +37,7 @@ export const REGISTRY_MIGRATIONS = [
   RegistryUrlCredentials1764201600800,
   RegistryDiscovery1764201600900,
   MergedViewGeneration1764201601300,
+  SendersByTransport1764201601400,
 ];
 
 /**

@@ -18,6 +18,8 @@ type Body = Record<string, unknown>;
  *   POST /admin/nodes/{id}/receivers/{rid}/connect {sender_id}  a connection made by someone else
  *   POST /admin/nodes/{id}/senders                           a sender appears
  *   DELETE /admin/nodes/{id}/senders/{sid}                   a sender disappears
+ *   PUT  /admin/nodes/{id}/event-senders/{sid}/state {value} an IS-07 sender publishes a new state (true | false)
+ *   POST /admin/nodes/{id}/event-senders/{sid}/crash         an IS-07 sender drops off its broker (last will)
  *   GET|DELETE /admin/nodes/{id}/requests                    what the device received
  */
 export class AdminServer {
@@ -103,6 +105,18 @@ export class AdminServer {
     if (sub === 'senders' && method === 'POST' && subId === undefined) return json(response, 201, node.addSender());
     if (sub === 'senders' && method === 'DELETE' && subId) {
       return node.removeSender(subId) ? json(response, 200, { removed: subId }) : nmosError(response, 404, 'Not Found', `no sender ${subId}`);
+    }
+    const publisher = sub === 'event-senders' && subId ? node.eventPublishers.get(subId) : undefined;
+    if (publisher && action === 'state' && method === 'PUT') {
+      if (typeof body.value !== 'boolean') return bad(response, 'value must be true or false');
+      return void publisher.set(body.value).then(
+        (message) => json(response, 200, message),
+        (err: Error) => nmosError(response, 503, 'Service Unavailable', err.message),
+      );
+    }
+    if (publisher && action === 'crash' && method === 'POST') {
+      publisher.crash();
+      return json(response, 200, { id: subId, connected: false });
     }
     if (sub === 'receivers' && subId && node.connection.has('receivers', subId)) {
       if (action === 'fault' && method === 'PUT') {

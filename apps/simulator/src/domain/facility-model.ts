@@ -12,6 +12,8 @@ export interface NodeShape {
   redundantShare: number;
   /** Share (0-1) of video receivers that take 2160p50 only (their constraint sets refuse the HD flows). */
   uhdShare?: number;
+  /** IS-07 event senders (boolean, over MQTT) besides the media senders. */
+  eventSenders?: number;
 }
 
 export interface SenderModel {
@@ -21,6 +23,20 @@ export interface SenderModel {
   kind: MediaKind;
   legs: SenderLeg[];
   sdp: string;
+}
+
+/**
+ * An IS-07 sender over MQTT: a boolean source (a tally or GPI), its JSON flow, and the topics IS-07
+ * recommends: `x-nmos/events/1.0/{source_id}/{event_type}` for state messages and
+ * `x-nmos/events/1.0/{sender_id}/connection_status` for its connection status (and last will).
+ */
+export interface EventSenderModel {
+  resource: Resource;
+  flow: Resource;
+  source: Resource;
+  eventType: string;
+  topic: string;
+  statusTopic: string;
 }
 
 export interface ReceiverModel {
@@ -34,6 +50,7 @@ export interface NodeModel {
   node: Resource;
   device: Resource;
   senders: SenderModel[];
+  eventSenders: EventSenderModel[];
   receivers: ReceiverModel[];
 }
 
@@ -122,6 +139,45 @@ export function buildNode(shape: NodeShape, version: () => string): NodeModel {
     return { resource, flow, source, kind, legs, sdp: senderSdp(label, 1000 + index * 1000 + s, kind, legs) };
   });
 
+  const eventSenders: EventSenderModel[] = Array.from({ length: shape.eventSenders ?? 0 }, (_, e) => {
+    const id = deterministicId(seed, 'event-sender', index, e);
+    const sourceId = deterministicId(seed, 'event-source', index, e);
+    const flowId = deterministicId(seed, 'event-flow', index, e);
+    const eventType = 'boolean';
+    const source: Resource = {
+      id: sourceId,
+      ...common(`${nodeLabel}/source/tally${e}`, `tally ${e}`),
+      caps: {},
+      device_id: deviceId,
+      parents: [],
+      clock_name: null,
+      format: FORMAT.data,
+      event_type: eventType,
+    };
+    const flow: Resource = {
+      id: flowId,
+      ...common(`${nodeLabel}/flow/tally${e}`, `tally flow ${e}`),
+      source_id: sourceId,
+      device_id: deviceId,
+      parents: [],
+      format: FORMAT.data,
+      media_type: 'application/json',
+      event_type: eventType,
+    };
+    const resource: Resource = {
+      id,
+      ...common(`${nodeLabel}/sender/tally${e}`, `IS-07 sender ${e}`),
+      flow_id: flowId,
+      transport: 'urn:x-nmos:transport:mqtt',
+      device_id: deviceId,
+      manifest_href: null,
+      interface_bindings: ['eth0'],
+      subscription: { receiver_id: null, active: true },
+    };
+    const topic = `x-nmos/events/1.0/${sourceId}/${eventType}`;
+    return { resource, flow, source, eventType, topic, statusTopic: `x-nmos/events/1.0/${id}/connection_status` };
+  });
+
   const receivers: ReceiverModel[] = Array.from({ length: shape.receivers }, (_, r) => {
     const kind = kindOf(deterministicFraction(seed, 'receiver-kind', index, r));
     const legCount = deterministicFraction(seed, 'receiver-legs', index, r) < shape.redundantShare ? 2 : 1;
@@ -159,11 +215,11 @@ export function buildNode(shape: NodeShape, version: () => string): NodeModel {
     ...common(`${nodeLabel}/device`, `simulated device ${index + 1}`),
     type: 'urn:x-nmos:device:generic',
     node_id: nodeId,
-    senders: senders.map((s) => s.resource.id),
+    senders: [...senders, ...eventSenders].map((s) => s.resource.id),
     receivers: receivers.map((r) => r.resource.id),
     controls: [{ href: `http://127.0.0.1:${port}/x-nmos/connection/v1.1`, type: 'urn:x-nmos:control:sr-ctrl/v1.1', authorization: false }],
   };
-  return { node, device, senders, receivers };
+  return { node, device, senders, eventSenders, receivers };
 }
 
 /**

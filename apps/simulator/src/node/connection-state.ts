@@ -1,4 +1,4 @@
-import type { NodeModel, ReceiverModel, SenderModel } from '../domain/facility-model.js';
+import type { EventSenderModel, NodeModel, ReceiverModel, SenderModel } from '../domain/facility-model.js';
 import type { NmosSchemas } from '../domain/nmos-schemas.js';
 import { parseSdpLegs, senderSdp } from '../domain/sdp.js';
 import { formatTai, msUntilTai, parseTai, taiNowNanos } from '../domain/tai.js';
@@ -27,8 +27,9 @@ interface Endpoint {
   staged: EndpointState;
   active: EndpointState;
   pending?: { timer: NodeJS.Timeout; at: bigint };
-  /** Sender only: the label and kind its SDP is written with. */
+  /** Sender only: the label and kind its SDP is written with (none for an IS-07 sender over MQTT). */
   sdpSource?: { label: string; kind: 'video' | 'audio' | 'data'; sessionId: number };
+  transportType: 'urn:x-nmos:transport:rtp' | 'urn:x-nmos:transport:mqtt';
 }
 
 export interface ConnectionAnswer {
@@ -53,9 +54,53 @@ export class ConnectionState {
     model: NodeModel,
     private readonly schemas: NmosSchemas,
     private readonly onActivated: ActivationListener,
+    /** Where IS-07 senders publish (`mqtt://host:port`); none: they are not configured yet (null host). */
+    eventsBrokerUrl?: string,
   ) {
     for (const sender of model.senders) this.addSender(sender);
+    for (const sender of model.eventSenders) this.addEventSender(sender, eventsBrokerUrl);
     for (const receiver of model.receivers) this.addReceiver(receiver);
+  }
+
+  /** IS-05's MQTT sender parameters: the broker it publishes to and its two topics. */
+  addEventSender(sender: EventSenderModel, brokerUrl: string | undefined): void {
+    const broker = brokerUrl ? new URL(brokerUrl) : undefined;
+    const params = {
+      destination_host: broker?.hostname ?? null,
+      destination_port: broker ? Number(broker.port || 1883) : 'auto',
+      broker_protocol: broker?.protocol === 'mqtts:' ? 'secure-mqtt' : 'mqtt',
+      broker_authorization: false,
+      broker_topic: sender.topic,
+      connection_status_broker_topic: sender.statusTopic,
+    };
+    const state = (): EndpointState => ({
+      receiver_id: null,
+      master_enable: broker !== undefined,
+      activation: { ...NULL_ACTIVATION },
+      transport_params: [{ ...params }],
+    });
+    this.endpoints.set(key('senders', sender.resource.id), {
+      side: 'senders',
+      id: sender.resource.id,
+      legCount: 1,
+      constraints: [
+        {
+          destination_host: {},
+          destination_port: {},
+          broker_protocol: {},
+          broker_authorization: {},
+          broker_topic: {},
+          connection_status_broker_topic: {},
+        },
+      ],
+      staged: state(),
+      active: state(),
+      transportType: 'urn:x-nmos:transport:mqtt',
+    });
+  }
+
+  transportType(side: Side, id: string): string | undefined {
+    return this.endpoints.get(key(side, id))?.transportType;
   }
 
   addSender(sender: SenderModel): void {
@@ -86,6 +131,7 @@ export class ConnectionState {
       staged: state(),
       active: state(),
       sdpSource: { label: sender.resource.label as string, kind: sender.kind, sessionId: Number.parseInt(sender.resource.id.slice(0, 7), 16) },
+      transportType: 'urn:x-nmos:transport:rtp',
     });
   }
 
@@ -116,6 +162,7 @@ export class ConnectionState {
       })),
       staged: state(),
       active: state(),
+      transportType: 'urn:x-nmos:transport:rtp',
     });
   }
 
@@ -297,6 +344,12 @@ function constraintViolation(constraints: Params[], legs: Params[]): string | un
 /** What the device actually uses for 'auto': its own interface address and the default port. */
 function resolveAuto(endpoint: Endpoint, leg: Params, index: number): Params {
   const resolved = { ...leg };
+  if (endpoint.transportType === 'urn:x-nmos:transport:mqtt') {
+    // An MQTT sender resolves what it can itself: the protocol's port, plain MQTT, no authorization.
+    const own: Params = { destination_port: resolved.broker_protocol === 'secure-mqtt' ? 8883 : 1883, broker_protocol: 'mqtt', broker_authorization: false };
+    for (const [field, value] of Object.entries(resolved)) if (value === 'auto' && field in own) resolved[field] = own[field];
+    return resolved;
+  }
   // A receiver's interface_ip and a sender's source_ip are constrained to the device's own address.
   const constraint = (endpoint.constraints[index].interface_ip ?? endpoint.constraints[index].source_ip) as { enum: string[] };
   const ownIp = constraint.enum[0];

@@ -6,12 +6,15 @@ import { taiNow } from '../domain/tai.js';
 import { json, listing, nmosError, readJson, segmentsOf, SwitchableServer, text } from '../http/http-kit.js';
 import type { SimulatedRegistry } from '../registry/simulated-registry.js';
 import { ConnectionState, type EndpointState, type Side } from './connection-state.js';
+import { EventPublisher } from './event-publisher.js';
 
 /** The node's shape (what it has) and how it behaves (where it registers, how often it heartbeats). */
 export interface NodeOptions extends NodeShape {
   registries: SimulatedRegistry[];
   heartbeatIntervalMs: number;
   latencyMs: () => number;
+  /** The MQTT broker its IS-07 senders publish to; without one they stay unconfigured. */
+  eventsBrokerUrl?: string;
 }
 
 export interface RequestRecord {
@@ -44,6 +47,8 @@ export class SimulatedNode {
   private readonly heartbeatTimer: NodeJS.Timeout;
   private readonly hanging = new Set<ServerResponse>();
   private lastSenderIndex: number;
+  /** Each IS-07 sender's MQTT side, by sender id (when the node has a broker). */
+  readonly eventPublishers = new Map<string, EventPublisher>();
 
   private constructor(
     readonly options: NodeOptions,
@@ -51,7 +56,7 @@ export class SimulatedNode {
   ) {
     this.model = buildNode(options, taiNow);
     this.lastSenderIndex = options.senders - 1;
-    this.connection = new ConnectionState(this.model, schemas, (side, id, active) => this.activated(side, id, active));
+    this.connection = new ConnectionState(this.model, schemas, (side, id, active) => this.activated(side, id, active), options.eventsBrokerUrl);
     this.http = new SwitchableServer((req, res, url) => this.route(req, res, url), options.latencyMs);
     this.heartbeatTimer = setInterval(() => this.heartbeat(), options.heartbeatIntervalMs);
     this.heartbeatTimer.unref();
@@ -60,6 +65,13 @@ export class SimulatedNode {
   static async start(options: NodeOptions, schemas: NmosSchemas): Promise<SimulatedNode> {
     const node = new SimulatedNode(options, schemas);
     await node.http.listen(options.port);
+    if (options.eventsBrokerUrl) {
+      for (const sender of node.model.eventSenders) {
+        const publisher = new EventPublisher(sender, options.eventsBrokerUrl);
+        await publisher.start();
+        node.eventPublishers.set(sender.resource.id, publisher);
+      }
+    }
     for (const registry of options.registries) node.registerIn(registry);
     return node;
   }
@@ -85,9 +97,9 @@ export class SimulatedNode {
     return [
       ['nodes', this.model.node],
       ['devices', this.model.device],
-      ...this.model.senders.map((s) => ['sources', s.source] as [ResourceType, Resource]),
-      ...this.model.senders.map((s) => ['flows', s.flow] as [ResourceType, Resource]),
-      ...this.model.senders.map((s) => ['senders', s.resource] as [ResourceType, Resource]),
+      ...[...this.model.senders, ...this.model.eventSenders].map((s) => ['sources', s.source] as [ResourceType, Resource]),
+      ...[...this.model.senders, ...this.model.eventSenders].map((s) => ['flows', s.flow] as [ResourceType, Resource]),
+      ...[...this.model.senders, ...this.model.eventSenders].map((s) => ['senders', s.resource] as [ResourceType, Resource]),
       ...this.model.receivers.map((r) => ['receivers', r.resource] as [ResourceType, Resource]),
     ];
   }
@@ -98,7 +110,7 @@ export class SimulatedNode {
     const extra = buildNode({ ...this.options, senders: ++this.lastSenderIndex + 1, receivers: 0 }, taiNow).senders.at(-1)!;
     this.model.senders.push(extra);
     this.connection.addSender(extra);
-    this.model.device.senders = this.model.senders.map((s) => s.resource.id);
+    this.model.device.senders = [...this.model.senders, ...this.model.eventSenders].map((s) => s.resource.id);
     this.publish('sources', extra.source);
     this.publish('flows', extra.flow);
     this.publish('senders', extra.resource);
@@ -116,7 +128,7 @@ export class SimulatedNode {
       registry.unregister('flows', removed.flow.id);
       registry.unregister('sources', removed.source.id);
     }
-    this.model.device.senders = this.model.senders.map((s) => s.resource.id);
+    this.model.device.senders = [...this.model.senders, ...this.model.eventSenders].map((s) => s.resource.id);
     this.bump('devices', this.model.device);
     return true;
   }
@@ -124,6 +136,7 @@ export class SimulatedNode {
   async stop(): Promise<void> {
     clearInterval(this.heartbeatTimer);
     this.connection.stop();
+    for (const publisher of this.eventPublishers.values()) await publisher.stop();
     for (const response of this.hanging) response.destroy();
     await this.http.close();
   }
@@ -142,7 +155,9 @@ export class SimulatedNode {
 
   private activated(side: Side, id: string, active: EndpointState): void {
     const model =
-      side === 'receivers' ? this.model.receivers.find((r) => r.resource.id === id)?.resource : this.model.senders.find((s) => s.resource.id === id)?.resource;
+      side === 'receivers'
+        ? this.model.receivers.find((r) => r.resource.id === id)?.resource
+        : [...this.model.senders, ...this.model.eventSenders].find((s) => s.resource.id === id)?.resource;
     if (!model) return;
     model.subscription =
       side === 'receivers'
@@ -251,9 +266,10 @@ export class SimulatedNode {
       case 'active':
         return method === 'GET' ? json(response, 200, this.connection.active(side, id)) : nmosError(response, 405, 'Method Not Allowed');
       case 'transporttype':
-        return method === 'GET' ? json(response, 200, 'urn:x-nmos:transport:rtp') : nmosError(response, 405, 'Method Not Allowed');
+        return method === 'GET' ? json(response, 200, this.connection.transportType(side, id)) : nmosError(response, 405, 'Method Not Allowed');
       case 'transportfile':
-        if (side !== 'senders') return nmosError(response, 404, 'Not Found');
+        // IS-05: an MQTT sender has no transport file (404).
+        if (side !== 'senders' || !this.connection.transportFile(id)) return nmosError(response, 404, 'Not Found');
         return method === 'GET' ? text(response, 200, this.connection.transportFile(id)!, 'application/sdp') : nmosError(response, 405, 'Method Not Allowed');
       case 'staged': {
         if (method === 'GET') return json(response, 200, this.connection.staged(side, id));

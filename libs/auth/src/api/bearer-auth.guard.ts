@@ -27,6 +27,9 @@ export class BearerAuthGuard extends AuthGuard('jwt') {
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
+    // Microservice handlers (other systems' MQTT topics) are not HTTP routes: no bearer token comes
+    // with a broker's message; the broker's accounts decide who may publish.
+    if (context.getType() !== 'http') return true;
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();

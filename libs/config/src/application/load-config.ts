@@ -142,6 +142,7 @@ const EnvSchema = z.object({
   MQTT_EMBEDDED_HOST: optionalText.transform((v) => v ?? '127.0.0.1'),
   EVENT_RETENTION: duration(7 * 86_400),
   MQTT_REPLAY_WINDOW: duration(30),
+  IS07_REFRESH_INTERVAL: duration(10),
   DEVICE_TIMEOUT_MS: integer(3_000, 100, 60_000),
   RECEIVER_LOCK_WAIT_MS: integer(5_000, 0, 60_000),
   SALVO_SYNC_LEAD_MS: integer(1_000, 100, 60_000),
@@ -260,6 +261,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       embeddedHost: e.MQTT_EMBEDDED_HOST,
       retentionSeconds: e.EVENT_RETENTION,
       replayWindowSeconds: e.MQTT_REPLAY_WINDOW,
+      is07RefreshSeconds: e.IS07_REFRESH_INTERVAL,
     },
     routing: {
       deviceTimeoutMs: e.DEVICE_TIMEOUT_MS,

@@ -86,6 +86,8 @@ export interface EventsSettings {
   embeddedHost: string;
   retentionSeconds: number;
   replayWindowSeconds: number;
+  /** How often each replica looks for IS-07 MQTT senders in the merged view and reads where they publish; 0: never. */
+  is07RefreshSeconds: number;
 }
 
 /** The validated settings, injectable by class. Built once at start by `loadConfig`. */

@@ -8,6 +8,8 @@ import { MQTT_CONNECTION_FACTORY, type MqttConnection, type MqttConnectionFactor
 @Injectable()
 export class BrokerLink implements OnModuleInit, OnApplicationShutdown {
   connection!: MqttConnection;
+  /** The brokers this replica connects to, in the order it tries them. */
+  urls: string[] = [];
   private embedded?: EmbeddedBroker;
 
   constructor(
@@ -32,6 +34,7 @@ export class BrokerLink implements OnModuleInit, OnApplicationShutdown {
       ownSettings = { ...settings, ...controller };
     }
     // Unique per replica: replicas started in the same second must not take over each other's session.
+    this.urls = urls;
     this.connection = this.newConnection(urls, ownSettings, `nmos-control-${INSTANCE_ID}`);
     this.connection.start();
   }

@@ -5,7 +5,7 @@ import { toPublished, type NewEvent, type PublishedEvent } from '../domain/event
 import { OutboxRepository } from '../infra/outbox.repository.js';
 import { BrokerLink } from './broker-link.service.js';
 
-/** The module's API: record events with the change they describe, read them back, follow other systems' topics. */
+/** The module's API: record events with the change they describe, and read them back. */
 @Injectable()
 export class EventsService {
   constructor(
@@ -54,9 +54,5 @@ export class EventsService {
   /** The embedded broker's account for subscribers (printed at start); undefined with external brokers. */
   get embeddedBrokerSubscriber(): { username: string; password: string } | undefined {
     return this.link.subscriberAccount;
-  }
-
-  subscribe(topic: string, handler: (topic: string, message: unknown) => void): Promise<void> {
-    return this.link.connection.subscribe(topic, handler);
   }
 }

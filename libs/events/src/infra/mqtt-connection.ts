@@ -70,14 +70,23 @@ export class MqttConnection {
   }
 
   /**
-   * Third-party topics (IS-07 tally later): raw JSON, no Nest packet envelope. The subscription holds
-   * across reconnections and broker failovers; it starts now if connected, else on connection.
+   * Third-party topics (IS-07 senders' through MqttTopicsServer): raw JSON, no Nest packet envelope.
+   * The subscription holds across reconnections and broker failovers; it starts now if connected,
+   * else on connection.
    */
   async subscribe(topic: string, handler: MessageHandler): Promise<void> {
     const handlers = this.subscriptions.get(topic) ?? new Set<MessageHandler>();
     handlers.add(handler);
     this.subscriptions.set(topic, handlers);
     if (this.client?.connected) await this.client.subscribeAsync(topic, { qos: 1 });
+  }
+
+  /** Stops giving `topic` to `handler`; the broker subscription ends with the topic's last handler. */
+  async unsubscribe(topic: string, handler: MessageHandler): Promise<void> {
+    const handlers = this.subscriptions.get(topic);
+    if (!handlers?.delete(handler) || handlers.size > 0) return;
+    this.subscriptions.delete(topic);
+    if (this.client?.connected) await this.client.unsubscribeAsync(topic).catch(() => undefined);
   }
 
   private dispatch(received: string, payload: Buffer): void {

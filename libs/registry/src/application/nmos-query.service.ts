@@ -203,6 +203,11 @@ export class NmosQueryService {
     return this.db.read((sql) => this.repository.all(sql, type));
   }
 
+  /** The senders of one transport (`urn:x-nmos:transport:mqtt`: IS-07 senders), in one indexed read. */
+  sendersByTransport(transport: string): Promise<Array<{ id: string; version: string; resource: Record<string, unknown> }>> {
+    return this.db.read((sql) => this.repository.sendersByTransport(sql, transport));
+  }
+
   /** Several resources of a type by id, in one read. */
   some(typeText: string, ids: string[]): Promise<Array<{ id: string; version: string; resource: Record<string, unknown> }>> {
     const type = this.typeOf(typeText);

@@ -129,6 +129,13 @@ export class NmosReadRepository {
       : sql.query('SELECT id, version, data AS resource FROM nmos_resources WHERE type = $1 ORDER BY label, id', [type]);
   }
 
+  /** Through nmos_resources_sender_transport (a facility has tens of thousands of RTP senders and a few IS-07 ones). */
+  async sendersByTransport(sql: Sql, transport: string): Promise<Array<{ id: string; version: string; resource: Record<string, unknown> }>> {
+    return sql.query("SELECT id, version, data AS resource FROM nmos_resources WHERE type = 'senders' AND data ->> 'transport' = $1 ORDER BY label, id", [
+      transport,
+    ]);
+  }
+
   private conditions(query: Pick<ListQuery, 'filters'> & Partial<ListQuery>, params: unknown[]): string[] {
     const where: string[] = [];
     for (const [path, value] of query.filters) {
