@@ -63,10 +63,16 @@ describe('auth against a real PostgreSQL', () => {
     const blocked = await controller.api.post('/api/login', { username: user.username, password: user.password }, from);
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
-    const [row] = await pg.query<{ failures: number }>("SELECT failures FROM login_failures WHERE scope = 'user_address' AND key = $1", [`${user.username} 192.0.2.10`], 'auth');
+    const [row] = await pg.query<{ failures: number }>(
+      "SELECT failures FROM login_failures WHERE scope = 'user_address' AND key = $1",
+      [`${user.username} 192.0.2.10`],
+      'auth',
+    );
     expect(row.failures).toBe(3);
     // ...but an attacker cannot lock the user out: from an address that never failed, the user logs in.
-    expect((await controller.api.post('/api/login', { username: user.username, password: user.password }, { 'x-forwarded-for': '192.0.2.11' })).status).toBe(200);
+    expect((await controller.api.post('/api/login', { username: user.username, password: user.password }, { 'x-forwarded-for': '192.0.2.11' })).status).toBe(
+      200,
+    );
   });
 
   it('counts before it verifies: 40 concurrent wrong passwords get exactly the limit verified', async () => {
@@ -80,7 +86,7 @@ describe('auth against a real PostgreSQL', () => {
     expect(statuses.filter((s) => s === 401)).toHaveLength(3);
     expect(statuses.filter((s) => s === 429)).toHaveLength(37);
     const counts = await pg.query<{ scope: string; failures: number }>(
-      "SELECT scope, failures FROM login_failures WHERE key IN ($1, $2) ORDER BY scope",
+      'SELECT scope, failures FROM login_failures WHERE key IN ($1, $2) ORDER BY scope',
       [`${user.username} 192.0.2.30`, '192.0.2.30'],
       'auth',
     );
@@ -95,12 +101,16 @@ describe('auth against a real PostgreSQL', () => {
     await admin.post('/api/users', user);
     // One failure from each of three addresses reaches the per-user limit (3) across addresses.
     for (const host of [41, 42, 43])
-      expect((await controller.api.post('/api/login', { username: user.username, password: 'wrong-password' }, { 'x-forwarded-for': `192.0.2.${host}` })).status).toBe(401);
+      expect(
+        (await controller.api.post('/api/login', { username: user.username, password: 'wrong-password' }, { 'x-forwarded-for': `192.0.2.${host}` })).status,
+      ).toBe(401);
     const paced = await controller.api.post('/api/login', { username: user.username, password: user.password }, { 'x-forwarded-for': '192.0.2.41' });
     expect(paced.status).toBe(429);
     expect(Number(paced.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(Number(paced.headers.get('retry-after'))).toBeLessThanOrEqual(30);
-    expect((await controller.api.post('/api/login', { username: user.username, password: user.password }, { 'x-forwarded-for': '192.0.2.44' })).status).toBe(200);
+    expect((await controller.api.post('/api/login', { username: user.username, password: user.password }, { 'x-forwarded-for': '192.0.2.44' })).status).toBe(
+      200,
+    );
   });
 
   it('believes only the proxy hops it is told to: a client cannot pick its own address with X-Forwarded-For', async () => {
@@ -287,6 +297,28 @@ describe('auth against a real PostgreSQL', () => {
       ]),
     );
     expect(doc.components.securitySchemes.bearer).toBeDefined();
+  });
+
+  it('documents every JSON body with the zod schema that validates it', async () => {
+    const doc = (await controller.api.get('/api/docs-json')).body;
+    const bodyOf = (path: string, method: string) => doc.paths[path][method].requestBody?.content?.['application/json']?.schema;
+    // Every route that reads a body says what it takes.
+    const writes = Object.entries(doc.paths as Record<string, Record<string, { requestBody?: unknown }>>).flatMap(([path, ops]) =>
+      Object.entries(ops).flatMap(([method, op]) => (['post', 'put', 'patch'].includes(method) && op.requestBody ? [`${method} ${path}`] : [])),
+    );
+    expect(writes.length).toBeGreaterThanOrEqual(25);
+    // Straight from the schemas: unknown fields refused, the rules and the descriptions they carry.
+    expect(bodyOf('/api/users', 'post')).toMatchObject({
+      type: 'object',
+      additionalProperties: false,
+      required: ['username', 'password', 'role'],
+      properties: { password: { minLength: 8, maxLength: 1024 }, role: { enum: ['viewer', 'operator', 'engineer', 'admin'] } },
+    });
+    expect(bodyOf('/api/connections', 'post')).toMatchObject({ additionalProperties: false, required: ['receiver_id', 'sender_id'] });
+    expect(bodyOf('/api/salvos', 'post').properties.connections).toMatchObject({ minItems: 1, maxItems: 1000 });
+    expect(bodyOf('/api/registry/config', 'put')).toMatchObject({ type: 'array', items: { required: ['name', 'query_url'] } });
+    expect(bodyOf('/api/alerts/hooks', 'post').properties.secret.description).toMatch(/never shown back/);
+    expect(bodyOf('/api/flows', 'post')).toMatchObject({ type: 'object' });
   });
 });
 

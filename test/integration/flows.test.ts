@@ -75,7 +75,7 @@ describe('flows and the address plan', () => {
   it('creates, reads, pages and searches flows with both legs and the GO-NMOS names', async () => {
     const bad = await engineer.post('/api/flows', { display_name: '', multicast_addr_a: '10.0.0.1', group_port_b: 70000, colour: 'red' });
     expect(bad.status).toBe(400);
-    expect(bad.body.fields.map((f: { field: string }) => f.field).sort()).toEqual(['(body)', 'display_name', 'group_port_b', 'multicast_addr_a']);
+    expect(bad.body.fields.map((f: { field: string }) => f.field).sort()).toEqual(['colour', 'display_name', 'group_port_b', 'multicast_addr_a']);
     expect((await viewer.post('/api/flows', { display_name: 'not allowed' })).status).toBe(403);
 
     const created = await engineer.post('/api/flows', {

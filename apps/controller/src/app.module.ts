@@ -1,9 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { ALERTS_MIGRATIONS, AlertsModule } from '#alerts';
 import { AUTH_MIGRATIONS, AuthModule } from '#auth';
 import { BackupModule } from '#backup';
-import { createValidationPipe, HttpErrorFilter } from '#common';
+import { HttpErrorFilter } from '#common';
 import { AppConfig, ConfigModule } from '#config';
 import { CONNECTIONS_MIGRATIONS, ConnectionsModule } from '#connections';
 import { DATABASE_MIGRATIONS, DatabaseModule } from '#database';
@@ -48,7 +48,6 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },
-        { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
     };
   }

@@ -1,7 +1,6 @@
 export { DomainError, type ErrorKind, type FieldProblem, type DomainErrorDetails } from './domain/domain.error.js';
 export type { ErrorBody } from './api/error-body.js';
 export { HttpErrorFilter, toErrorResponse } from './api/http-error.filter.js';
-export { createValidationPipe } from './api/validation.pipe.js';
 export { requestIdFor } from './api/request-id.js';
 export { parseJsonBody } from './api/json-body.js';
 export { createRootLogger, PinoLoggerService, type LogLevel } from './infra/pino-logger.service.js';
@@ -11,6 +10,7 @@ export { INSTANCE_ID } from './domain/instance-id.js';
 export { ExpiringCache } from './domain/expiring-cache.js';
 export { Public, RequireRole, CurrentPrincipal, PUBLIC_ROUTE, REQUIRED_ROLE, type MinimumRole } from './api/route-access.decorators.js';
 export { zodProblems, parseInput } from './domain/zod-problems.js';
+export { ApiZodBody, ZodPipe, openApiSchemaOf } from './api/zod-contract.js';
 export { taiNowNanos, parseTai, formatTai, taiToDate } from './domain/tai.js';
 export { storedTime, storedActor, storedUuid } from './domain/stored-fields.js';
 export type { Actor } from './domain/actor.js';

@@ -1,24 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '#auth';
-import { CurrentPrincipal, DomainError, pageLimit, RequireRole, storedUuid } from '#common';
+import { ApiZodBody, CurrentPrincipal, DomainError, pageLimit, RequireRole, storedUuid } from '#common';
 import { AlertHooksService } from '../application/alert-hooks.service.js';
-import { ALERT_NAMES, HOOK_FORMATS, type PublicHook } from '../domain/alert-hook.js';
-
-const HOOK_BODY = {
-  schema: {
-    type: 'object',
-    required: ['name', 'url'],
-    properties: {
-      name: { type: 'string' },
-      url: { type: 'string', description: 'http(s) URL; shown back without its path (a Slack webhook’s path is its credential)' },
-      format: { type: 'string', enum: [...HOOK_FORMATS], default: 'generic' },
-      secret: { type: 'string', nullable: true, description: '16+ characters: signs each body (X-Nmos-Control-Signature: sha256=HMAC); never shown back' },
-      alerts: { type: 'array', items: { type: 'string', enum: [...ALERT_NAMES] }, description: 'empty: every alert' },
-      enabled: { type: 'boolean', default: true },
-    },
-  },
-};
+import { HookChange, HookInput, type PublicHook } from '../domain/alert-hook.js';
 
 /** Alerts and the hooks they are sent to (HA guide §7 "configured alert hooks"). */
 @ApiTags('alerts')
@@ -44,7 +29,7 @@ export class AlertsController {
   @Post('hooks')
   @RequireRole('admin')
   @ApiOperation({ summary: 'Add a hook (admin): a generic JSON or Slack-compatible webhook, for every alert or those listed' })
-  @ApiBody(HOOK_BODY)
+  @ApiZodBody(HookInput)
   create(@Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<PublicHook> {
     return this.hooks.create(body, { kind: principal.kind, id: principal.id, name: principal.name });
   }
@@ -52,7 +37,7 @@ export class AlertsController {
   @Patch('hooks/:id')
   @RequireRole('admin')
   @ApiOperation({ summary: 'Change a hook (admin): fields left out are kept, the URL and secret included' })
-  @ApiBody(HOOK_BODY)
+  @ApiZodBody(HookChange)
   update(@Param('id') id: string, @Body() body: unknown): Promise<PublicHook> {
     return this.hooks.update(uuidOf(id), body);
   }

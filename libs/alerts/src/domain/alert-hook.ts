@@ -28,13 +28,19 @@ const webhookUrl = z
 
 const fields = {
   name: z.string({ message: 'must be a string' }).trim().min(1, 'must not be empty').max(100),
-  url: webhookUrl,
+  url: webhookUrl.describe('http(s) URL; shown back without its path (a Slack webhook’s path is its credential)'),
   format: z.enum(HOOK_FORMATS, { message: 'must be generic or slack' }),
-  secret: z.string().min(16, 'must be at least 16 characters').max(256).nullable(),
+  secret: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .max(256)
+    .nullable()
+    .describe('signs each body (X-Nmos-Control-Signature: sha256=HMAC); never shown back'),
   alerts: z
     .array(z.enum(ALERT_NAMES, { message: `must be one of ${ALERT_NAMES.join(', ')}` }))
     .max(ALERT_NAMES.length)
-    .refine((a) => new Set(a).size === a.length, 'must name each alert once'),
+    .refine((a) => new Set(a).size === a.length, 'must name each alert once')
+    .describe('empty: every alert'),
   enabled: z.boolean({ message: 'must be true or false' }),
 };
 

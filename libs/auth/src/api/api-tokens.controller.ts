@@ -1,10 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiTokensService } from '../application/api-tokens.service.js';
 import type { Principal } from '../domain/principal.js';
-import { CurrentPrincipal, RequireRole } from '#common';
-import { ApiTokenResponse, CreateApiTokenRequest, CreatedApiTokenResponse } from './dto/api-token.dto.js';
-import { IdParam } from './dto/id-param.dto.js';
+import { ApiZodBody, CurrentPrincipal, RequireRole, ZodPipe } from '#common';
+import { CreateApiTokenRequest } from '../domain/requests.js';
+import { ApiTokenResponse, CreatedApiTokenResponse } from './dto/api-token.dto.js';
 
 @ApiTags('api tokens')
 @ApiBearerAuth()
@@ -22,8 +22,9 @@ export class ApiTokensController {
 
   @Post()
   @ApiOperation({ summary: 'Create an automation token (admin); the token is in this answer only' })
+  @ApiZodBody(CreateApiTokenRequest)
   @ApiCreatedResponse({ type: CreatedApiTokenResponse })
-  async create(@Body() body: CreateApiTokenRequest, @CurrentPrincipal() admin: Principal): Promise<CreatedApiTokenResponse> {
+  async create(@Body(new ZodPipe(CreateApiTokenRequest)) body: CreateApiTokenRequest, @CurrentPrincipal() admin: Principal): Promise<CreatedApiTokenResponse> {
     const { token, record } = await this.tokens.create(body.name, admin);
     return { ...ApiTokenResponse.from(record), token };
   }
@@ -31,7 +32,7 @@ export class ApiTokensController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke a token (admin); refused on every replica within seconds' })
-  async revoke(@Param() { id }: IdParam): Promise<void> {
+  async revoke(@Param('id', new ParseUUIDPipe({ version: undefined })) id: string): Promise<void> {
     await this.tokens.revoke(id);
   }
 }

@@ -4,8 +4,9 @@ import type { FastifyRequest } from 'fastify';
 import { LoginService } from '../application/login.service.js';
 import { UsersService } from '../application/users.service.js';
 import type { Principal } from '../domain/principal.js';
-import { CurrentPrincipal, Public } from '#common';
-import { ChangePasswordRequest, LoginRequest, LoginResponse, PrincipalResponse } from './dto/login.dto.js';
+import { ApiZodBody, CurrentPrincipal, Public, ZodPipe } from '#common';
+import { ChangePasswordRequest, LoginRequest } from '../domain/requests.js';
+import { LoginResponse, PrincipalResponse } from './dto/login.dto.js';
 
 @ApiTags('auth')
 @Controller('api')
@@ -19,8 +20,9 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Exchange a username and password for a bearer token (401 without saying which was wrong; 429 after repeated failures)' })
+  @ApiZodBody(LoginRequest)
   @ApiOkResponse({ type: LoginResponse })
-  login(@Body() body: LoginRequest, @Req() request: FastifyRequest): Promise<LoginResponse> {
+  login(@Body(new ZodPipe(LoginRequest)) body: LoginRequest, @Req() request: FastifyRequest): Promise<LoginResponse> {
     return this.logins.login(body.username, body.password, request.ip);
   }
 
@@ -36,7 +38,12 @@ export class AuthController {
   @HttpCode(204)
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Change your own password; your older tokens stop working on every replica (throttled as logins are: 429 with Retry-After)' })
-  async changePassword(@CurrentPrincipal() principal: Principal, @Body() body: ChangePasswordRequest, @Req() request: FastifyRequest): Promise<void> {
+  @ApiZodBody(ChangePasswordRequest)
+  async changePassword(
+    @CurrentPrincipal() principal: Principal,
+    @Body(new ZodPipe(ChangePasswordRequest)) body: ChangePasswordRequest,
+    @Req() request: FastifyRequest,
+  ): Promise<void> {
     await this.users.changeOwnPassword(principal, body.current_password, body.new_password, request.ip);
   }
 }

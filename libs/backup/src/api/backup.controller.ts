@@ -1,10 +1,10 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
-import { CurrentPrincipal, DomainError, RequireRole, type Actor } from '#common';
+import { ApiZodBody, CurrentPrincipal, DomainError, RequireRole, type Actor } from '#common';
 import { BackupService, type RestoreReport } from '../application/backup.service.js';
-import type { BackupDocument } from '../domain/backup-document.js';
+import { BackupDocument } from '../domain/backup-document.js';
 import { checkedPassphrase } from '../domain/sealed-secrets.js';
 
 const PASSPHRASE_HEADER = 'x-backup-passphrase';
@@ -45,7 +45,7 @@ export class BackupController {
   @ApiQuery({ name: 'mode', enum: ['replace', 'merge'] })
   @ApiQuery({ name: 'dry_run', required: false, enum: ['true', 'false'] })
   @ApiHeader({ name: 'X-Backup-Passphrase', required: false, description: 'required when the document holds sealed secrets' })
-  @ApiBody({ description: 'a document from GET /api/backup' })
+  @ApiZodBody(BackupDocument, 'a document from GET /api/backup')
   @ApiOkResponse({ description: 'what changed (or would change) per section: created, updated and removed keys, unchanged count' })
   restore(
     @Body() body: unknown,

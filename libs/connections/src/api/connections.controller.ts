@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
-import { CurrentPrincipal, parseInput, RequireRole } from '#common';
+import { ApiZodBody, CurrentPrincipal, parseInput, RequireRole } from '#common';
 import { GuardAdmin } from '../application/guard-admin.service.js';
 import { IdempotencyService } from '../application/idempotency.service.js';
 import { LiveStateService, type ReceiverConnection } from '../application/live-state.service.js';
@@ -10,9 +10,8 @@ import { SchedulesService } from '../application/schedules.service.js';
 import { TakeService, type TakeResult } from '../application/take.service.js';
 import type { DeviceSchedule } from '../domain/device-schedule.js';
 import type { ReceiverLock } from '../domain/guard-records.js';
-import { TakeRequest } from '../domain/requests.js';
+import { LockRequest, TakeRequest } from '../domain/requests.js';
 import { actorOf, idempotencyKeyOf, idempotencyOwner, overrideReasonOf } from './actor.js';
-import { LOCK_BODY, TAKE_BODY } from './request-docs.js';
 
 /** Takes, disconnects, live connection state, device-side schedules and receiver locks. */
 @ApiTags('connections')
@@ -63,7 +62,7 @@ export class ConnectionsController {
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiHeader({ name: 'X-Override-Reason', required: false, description: 'engineers pass policies, admins pass locks, with this reason' })
-  @ApiBody(TAKE_BODY)
+  @ApiZodBody(TakeRequest)
   async take(
     @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
@@ -93,7 +92,7 @@ export class ConnectionsController {
   @Put(':receiver_id/lock')
   @RequireRole('operator')
   @ApiOperation({ summary: 'Lock (protect) a receiver: takes by anyone but you are refused (423) unless an admin overrides' })
-  @ApiBody(LOCK_BODY)
+  @ApiZodBody(LockRequest)
   lock(
     @Param('receiver_id') receiverId: string,
     @Body() body: unknown,

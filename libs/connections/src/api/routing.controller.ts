@@ -1,14 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
-import { CurrentPrincipal, RequireRole } from '#common';
+import { ApiZodBody, CurrentPrincipal, RequireRole } from '#common';
 import { GuardAdmin } from '../application/guard-admin.service.js';
 import { LiveStateService } from '../application/live-state.service.js';
 import { RoutingAuditService, type AuditPage } from '../application/routing-audit.service.js';
 import type { StoredPolicy } from '../domain/guard-records.js';
+import { DefaultEffectRequest, PolicyRequest } from '../domain/requests.js';
 import { actorOf } from './actor.js';
-import { DEFAULT_EFFECT_BODY, POLICY_BODY } from './request-docs.js';
 
 /** Tally, routing policies and the routing audit trail. */
 @ApiTags('routing')
@@ -36,7 +36,7 @@ export class RoutingController {
   @Post('routing/policies')
   @RequireRole('engineer')
   @ApiOperation({ summary: 'Add a policy: {name, effect: allow|deny, sender?, receiver?}; matchers by id, label pattern or tag {name, value pattern}' })
-  @ApiBody(POLICY_BODY)
+  @ApiZodBody(PolicyRequest)
   addPolicy(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<StoredPolicy> {
     return this.guards.addPolicy(actorOf(principal, request), body);
   }
@@ -51,7 +51,7 @@ export class RoutingController {
   @Put('routing/default')
   @RequireRole('engineer')
   @ApiOperation({ summary: 'Default effect when no policy matches: {effect: allow|deny}' })
-  @ApiBody(DEFAULT_EFFECT_BODY)
+  @ApiZodBody(DefaultEffectRequest)
   setDefault(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<{ default_effect: 'allow' | 'deny' }> {
     return this.guards.setDefault(actorOf(principal, request), body);
   }

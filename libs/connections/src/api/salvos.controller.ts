@@ -1,15 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
-import { CurrentPrincipal, parseInput, RequireRole } from '#common';
+import { ApiZodBody, CurrentPrincipal, parseInput, RequireRole } from '#common';
 import { IdempotencyService } from '../application/idempotency.service.js';
 import { NamedSalvos } from '../application/named-salvos.service.js';
 import { SalvoService, type SalvoResult } from '../application/salvo.service.js';
-import { SalvoRequest } from '../domain/requests.js';
+import { SalvoRequest, SavedSalvoBody } from '../domain/requests.js';
 import type { NamedSalvo } from '../domain/salvo-records.js';
 import { actorOf, idempotencyKeyOf, idempotencyOwner, overrideReasonOf } from './actor.js';
-import { SALVO_BODY, SAVED_SALVO_BODY } from './request-docs.js';
 
 /** 200 when every item did what was asked; 207 when the per-item results must be read. */
 function salvoStatus(result: SalvoResult): number {
@@ -35,7 +34,7 @@ export class SalvosController {
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiHeader({ name: 'X-Override-Reason', required: false })
-  @ApiBody(SALVO_BODY)
+  @ApiZodBody(SalvoRequest)
   async fire(
     @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
@@ -69,7 +68,7 @@ export class SalvosController {
   @RequireRole('operator')
   @ApiOperation({ summary: "Save (create or replace) a named salvo; replacing another's needs admin and X-Override-Reason (423 otherwise)" })
   @ApiHeader({ name: 'X-Override-Reason', required: false })
-  @ApiBody(SAVED_SALVO_BODY)
+  @ApiZodBody(SavedSalvoBody)
   save(@Param('name') name: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<NamedSalvo> {
     return this.named.save(actorOf(principal, request), name, body, overrideReasonOf(request));
   }

@@ -1,12 +1,12 @@
 import { Body, Controller, Delete, Get, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
-import { CurrentPrincipal, RequireRole } from '#common';
+import { ApiZodBody, CurrentPrincipal, RequireRole } from '#common';
 import { SchedulesService } from '../application/schedules.service.js';
 import { SCHEDULE_STATES, type ControllerSchedule } from '../domain/salvo-records.js';
+import { ScheduleRequest } from '../domain/requests.js';
 import { actorOf, overrideReasonOf } from './actor.js';
-import { SCHEDULE_BODY } from './request-docs.js';
 
 /** Controller-side schedules: salvos the scheduler lease holder fires later. */
 @ApiTags('schedules')
@@ -25,7 +25,7 @@ export class SchedulesController {
   @Post()
   @RequireRole('operator')
   @ApiOperation({ summary: 'Fire a salvo later: {salvo: name | connections: [...], fire_at: ISO 8601 or TAI secs:nanos}' })
-  @ApiBody(SCHEDULE_BODY)
+  @ApiZodBody(ScheduleRequest)
   create(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<ControllerSchedule> {
     return this.schedules.create(actorOf(principal, request), body, overrideReasonOf(request));
   }

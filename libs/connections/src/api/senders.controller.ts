@@ -1,9 +1,9 @@
 import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
-import { CurrentPrincipal, RequireRole } from '#common';
-import { SenderAddressing, type AddressAssignmentResult } from '../application/sender-addressing.service.js';
+import { ApiZodBody, CurrentPrincipal, RequireRole } from '#common';
+import { AddressAssignment, SenderAddressing, type AddressAssignmentResult } from '../application/sender-addressing.service.js';
 import { actorOf, overrideReasonOf } from './actor.js';
 
 /** The sender side of IS-05: where a sender sends (its multicast groups, both legs). */
@@ -20,18 +20,7 @@ export class SendersController {
     summary:
       'Give a sender its multicast groups (engineer and up): given, or allocated from address buckets; checked against the inventory (409 multicast_collision); PATCHed to its /staged, verified on /active, recorded on its flow',
   })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      properties: {
-        bucket_id: { type: 'string', format: 'uuid', description: 'leg A’s bucket (and leg B’s, without bucket_id_b)' },
-        bucket_id_b: { type: 'string', format: 'uuid' },
-        multicast_addr_a: { type: 'string' },
-        multicast_addr_b: { type: 'string' },
-        port: { type: 'integer', description: 'default: the bucket’s port, or 5004' },
-      },
-    },
-  })
+  @ApiZodBody(AddressAssignment)
   @ApiHeader({ name: 'X-Override-Reason', required: false, description: 'go ahead despite a collision (audited on the flow)' })
   assign(
     @Param('id', new ParseUUIDPipe({ version: undefined })) id: string,

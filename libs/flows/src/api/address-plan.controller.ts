@@ -2,9 +2,10 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Qu
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
-import { CurrentPrincipal, DomainError, RequireRole } from '#common';
+import { ApiZodBody, CurrentPrincipal, DomainError, RequireRole } from '#common';
 import { AddressPlanService } from '../application/address-plan.service.js';
 import { CollisionsService } from '../application/collisions.service.js';
+import { AllocationInput, BucketInput } from '../domain/address-plan-input.js';
 import { actorOf } from './flow-actor.js';
 
 const uuid = new ParseUUIDPipe({ version: undefined });
@@ -28,6 +29,7 @@ export class AddressPlanController {
   @Post('address-buckets')
   @RequireRole('engineer')
   @ApiOperation({ summary: 'Add a bucket (engineer and up): cidr or first_addr/last_addr, leg a|b|any, port, parent_id; 409 bucket_overlap' })
+  @ApiZodBody(BucketInput)
   create(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest) {
     return this.plan.create(body, actorOf(principal, request));
   }
@@ -59,6 +61,7 @@ export class AddressPlanController {
   @Post('address-buckets/:id/allocate')
   @RequireRole('engineer')
   @ApiOperation({ summary: 'Reserve the next free group(s) of a bucket on a leg (engineer and up); 409 bucket_full' })
+  @ApiZodBody(AllocationInput)
   allocate(@Param('id', uuid) id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest) {
     return this.plan.allocate(id, body, actorOf(principal, request));
   }

@@ -2,9 +2,10 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe,
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
-import { CurrentPrincipal, DomainError, pageLimit, RequireRole } from '#common';
+import { ApiZodBody, CurrentPrincipal, DomainError, pageLimit, RequireRole } from '#common';
 import { FlowsService } from '../application/flows.service.js';
-import { NmosLinkService } from '../application/nmos-link.service.js';
+import { LinkInput, NmosLinkService, SnapshotInput } from '../application/nmos-link.service.js';
+import { FlowCreate, FlowPatch, LockChange } from '../domain/flow-input.js';
 import type { FlowView } from '../domain/flow-view.js';
 import { actorOf, versionOf } from './flow-actor.js';
 
@@ -67,6 +68,7 @@ export class FlowsController {
   @ApiOperation({
     summary: 'Create flows from senders ({sender_ids}, or every unlinked one): NMOS ids, labels, API URLs, SDP legs and format (engineer and up)',
   })
+  @ApiZodBody(SnapshotInput)
   snapshot(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest) {
     return this.nmos.snapshot(body, actorOf(principal, request));
   }
@@ -97,6 +99,7 @@ export class FlowsController {
   @HttpCode(200)
   @RequireRole('engineer')
   @ApiOperation({ summary: 'Link a flow to a sender ({sender_id}) and fill it from NMOS (engineer and up); 423 when locked' })
+  @ApiZodBody(LinkInput)
   nmosLink(@Param('id', uuid) id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest) {
     return this.nmos.link(id, body, actorOf(principal, request));
   }
@@ -117,6 +120,7 @@ export class FlowsController {
   @Post()
   @RequireRole('engineer')
   @ApiOperation({ summary: 'Add a flow (engineer and up); 409 flow_exists (with existing_id) when its flow_id is taken' })
+  @ApiZodBody(FlowCreate)
   async create(
     @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
@@ -131,6 +135,7 @@ export class FlowsController {
   @Patch(':id')
   @RequireRole('engineer')
   @ApiOperation({ summary: 'Change fields (engineer and up); If-Match (or version) guards against lost updates (412); 423 when locked' })
+  @ApiZodBody(FlowPatch)
   async update(
     @Param('id', uuid) id: string,
     @Body() body: unknown,
@@ -148,6 +153,7 @@ export class FlowsController {
   @HttpCode(200)
   @RequireRole('engineer')
   @ApiOperation({ summary: 'Lock ({locked: true, reason}) or unlock a flow (engineer and up): a locked flow refuses every write' })
+  @ApiZodBody(LockChange)
   lock(@Param('id', uuid) id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest) {
     return this.flows.setLock(id, body, actorOf(principal, request));
   }

@@ -15,8 +15,8 @@ import { FlowsService, sdpFields } from './flows.service.js';
 
 /** SDPs fetched at once during a snapshot: devices are small web servers. */
 const SDP_CONCURRENCY = 8;
-const SnapshotInput = z.strictObject({ sender_ids: z.array(storedUuid).min(1).max(10_000).optional() });
-const LinkInput = z.strictObject({ sender_id: storedUuid });
+export const SnapshotInput = z.strictObject({ sender_ids: z.array(storedUuid).min(1).max(10_000).optional() });
+export const LinkInput = z.strictObject({ sender_id: storedUuid });
 
 export interface NmosDiff {
   flow: string;

@@ -1,11 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { requestActor, type Principal } from '#auth';
-import { CurrentPrincipal, pageLimit, RequireRole } from '#common';
+import { ApiZodBody, CurrentPrincipal, pageLimit, RequireRole } from '#common';
 import { RegistryConfigService } from '../application/registry-config.service.js';
 import type { PublicRegistryEntry } from '../domain/registry-entry.js';
 import type { ConfigAuditRecord } from '../domain/config-audit.js';
+import { RegistryEntryInput } from '../domain/parse-registry-config.js';
 import { RegistryConfigAuditDoc, RegistryEntryDoc } from './dto/registry-entry.doc.js';
 
 /** GO-NMOS's configuration API (HA guide §4), its curl example working as written. Viewers read; engineers and admins write. */
@@ -25,7 +27,7 @@ export class RegistryConfigController {
   @Put()
   @RequireRole('engineer')
   @ApiOperation({ summary: 'Replace the whole list atomically (engineer and up); answers what was saved' })
-  @ApiBody({ type: [RegistryEntryDoc] })
+  @ApiZodBody(z.array(RegistryEntryInput))
   @ApiOkResponse({ type: [RegistryEntryDoc] })
   replace(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<PublicRegistryEntry[]> {
     return this.config.replace(body, requestActor(principal, request));
@@ -34,7 +36,7 @@ export class RegistryConfigController {
   @Post()
   @RequireRole('engineer')
   @ApiOperation({ summary: 'Add one registry (engineer and up); 409 if the name is used' })
-  @ApiBody({ type: RegistryEntryDoc })
+  @ApiZodBody(RegistryEntryInput)
   @ApiCreatedResponse({ type: RegistryEntryDoc })
   add(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<PublicRegistryEntry> {
     return this.config.add(body, requestActor(principal, request));
@@ -52,7 +54,7 @@ export class RegistryConfigController {
   @Patch(':name')
   @RequireRole('engineer')
   @ApiOperation({ summary: 'Change some fields of one registry (engineer and up)' })
-  @ApiBody({ type: RegistryEntryDoc })
+  @ApiZodBody(RegistryEntryInput)
   @ApiOkResponse({ type: RegistryEntryDoc })
   update(
     @Param('name') name: string,

@@ -61,7 +61,7 @@ describe('parseRegistryConfig', () => {
         '[0] "A".query_url',
         '[1] "B".query_url',
         '[1] "B".enabled',
-        '[2] "a"',
+        '[2] "a".colour',
         '[3].name',
         '[3].endpoints.0',
         '[3].timeout_ms',
@@ -69,7 +69,7 @@ describe('parseRegistryConfig', () => {
         '[4]',
       ]),
     );
-    expect(fields.find((f) => f.field === '[2] "a"')?.message).toContain('colour');
+    expect(fields.find((f) => f.field === '[2] "a".colour')?.message).toBe('unknown field');
   });
 
   it('refuses duplicate names, whatever their case, and a body that is not a list', () => {

@@ -32,10 +32,22 @@ const httpUrl = z
 export const RegistryEntryInput = z
   .object(
     {
-      name: z.string({ message: 'must be a string' }).trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
-      query_url: httpUrl,
+      name: z
+        .string({ message: 'must be a string' })
+        .trim()
+        .min(1, 'must not be empty')
+        .max(100, 'must be at most 100 characters')
+        .meta({ example: 'Primary Registry' }),
+      query_url: httpUrl.meta({
+        description: 'Query API, with or without /x-nmos/query/vX.Y',
+        example: 'https://registry-primary.your-campus.local/x-nmos/query/v1.3',
+      }),
       enabled: z.boolean({ message: 'must be true or false' }).default(true),
-      endpoints: z.array(httpUrl, { message: 'must be a list of URLs' }).max(10, 'at most 10 more endpoints').default([]),
+      endpoints: z
+        .array(httpUrl, { message: 'must be a list of URLs' })
+        .max(10, 'at most 10 more endpoints')
+        .default([])
+        .describe('More Query API URLs of the same logical registry, tried in order when the active one fails'),
       priority: z.number({ message: 'must be a number' }).int('must be a whole number').min(-1000).max(1000).default(0),
       timeout_ms: z.number({ message: 'must be a number' }).int('must be a whole number').min(100).max(120_000).default(DEFAULT_TIMEOUT_MS),
       auth: z
@@ -45,7 +57,8 @@ export const RegistryEntryInput = z
         )
         .strict()
         .nullable()
-        .default(null),
+        .default(null)
+        .describe("{type: 'bearer', token}. Answers show {type} only; sending {type} without token keeps the stored token."),
     },
     { message: 'must be an object' },
   )
@@ -72,7 +85,10 @@ export function parseRegistryConfig(body: unknown): SubmittedEntry[] {
   entries.forEach((entry, index) => {
     const key = entry.name.toLowerCase();
     if (key === DISCOVERED_REGISTRY_NAME)
-      problems.push({ field: `${entryLabel(index, entry)}.name`, message: `"${DISCOVERED_REGISTRY_NAME}" is the name of the registry found by DNS-SD: choose another` });
+      problems.push({
+        field: `${entryLabel(index, entry)}.name`,
+        message: `"${DISCOVERED_REGISTRY_NAME}" is the name of the registry found by DNS-SD: choose another`,
+      });
     else if (seen.has(key)) problems.push({ field: `${entryLabel(index, entry)}.name`, message: `duplicates entry [${seen.get(key)}]: names must be unique` });
     else seen.set(key, index);
   });

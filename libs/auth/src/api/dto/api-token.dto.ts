@@ -1,14 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, MaxLength, MinLength } from 'class-validator';
 import type { ApiTokenRecord } from '../../infra/api-tokens.repository.js';
-
-export class CreateApiTokenRequest {
-  @ApiProperty({ example: 'playout-automation' })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
-  name: string;
-}
 
 export class ApiTokenResponse {
   @ApiProperty() id: string;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
-/** OpenAPI description of a configuration entry; validation is parseRegistryConfig's (it names entry and field). */
+/** OpenAPI description of a configuration entry as answered (requests are documented from RegistryEntryInput, which validates them). */
 export class RegistryEntryDoc {
   @ApiProperty({ example: 'Primary Registry' }) name: string;
   @ApiProperty({ example: 'https://registry-primary.your-campus.local/x-nmos/query/v1.3', description: 'Query API, with or without /x-nmos/query/vX.Y' })
