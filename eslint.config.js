@@ -9,7 +9,7 @@
  */
 import tsParser from '@typescript-eslint/parser';
 
-const MODULE_ORDER = ['common', 'config', 'metrics', 'database', 'health', 'events', 'auth', 'registry', 'flows', 'connections', 'is07', 'alerts', 'backup'];
+const MODULE_ORDER = ['common', 'config', 'metrics', 'health', 'database', 'events', 'auth', 'registry', 'flows', 'connections', 'is07', 'alerts', 'backup'];
 
 const noApps = { regex: '(^|/)apps/', message: 'A lib never imports an app: move what both need into a lib.' };
 const noDeepImports = { regex: '^(\\.\\./){2,}(libs/)?[a-z-]+/src/', message: "Another module is reached through its barrel ('#name'), never its files." };
@@ -25,7 +25,7 @@ export default [
       regex: `^#(${MODULE_ORDER.slice(index).join('|')})$`,
       message: `libs/${name} may import only ${MODULE_ORDER.slice(0, index).join(', ') || 'no other module'} (module order: ${MODULE_ORDER.join(' → ')}); its own files by relative path.`,
     };
-    const noInfra = { regex: '^\\.\\./infra/', message: 'api/ answers domain types and calls application services, never infra/ directly.' };
+    const noInfra = { regex: '^(\\.\\./)+infra/', message: 'api/ answers domain types and calls application services, never infra/ directly.' };
     // Flat config replaces a rule's options file by file, so api/ repeats the module's patterns.
     return [
       { files: [`libs/${name}/src/**/*.ts`], rules: { 'no-restricted-imports': ['error', { patterns: [noApps, noDeepImports, order] }] } },

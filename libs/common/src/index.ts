@@ -13,7 +13,7 @@ export { zodProblems, parseInput } from './domain/zod-problems.js';
 export { ApiZodBody, ZodPipe, openApiSchemaOf } from './api/zod-contract.js';
 export { taiNowNanos, parseTai, formatTai, taiToDate } from './domain/tai.js';
 export { storedTime, storedActor, storedUuid } from './domain/stored-fields.js';
-export type { Actor } from './domain/actor.js';
+export { eventActor, type Actor, type EventActor } from './domain/actor.js';
 export { pageLimit } from './api/page-limit.js';
 export { parseSdp, sdpWithMedia, SdpError, type ParsedSdp, type SdpMedia } from './domain/sdp.js';
 export { mapLimit } from './domain/map-limit.js';

@@ -1,5 +1,7 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { AppConfig } from '#config';
+import { DatabaseConditions } from './application/database.conditions.js';
+import { DatabaseHealth } from './application/database.health.js';
 import { DatabaseService } from './application/database.service.js';
 import { DatabaseMetrics } from './application/database.metrics.js';
 import { LeaseService } from './application/lease.service.js';
@@ -12,7 +14,8 @@ export const DATABASE_MIGRATIONS: MigrationClass[] = [LeaseTable1764201600000];
 
 /**
  * PostgreSQL for every module: the embedded default or an external primary with replicas, migrations
- * at start under an advisory lock, failover handling, and the lease. The app lists every module's
+ * at start under an advisory lock, failover handling, the lease, and the database's part of readiness
+ * and of the alert conditions. The app lists every module's
  * migrations and TypeORM entities in `forRoot`: one primary DataSource knows them all.
  */
 @Global()
@@ -25,6 +28,8 @@ export class DatabaseModule {
         { provide: DatabaseService, inject: [AppConfig], useFactory: (config: AppConfig) => DatabaseService.open(config, schema.migrations, schema.entities) },
         LeaseService,
         DatabaseMetrics,
+        DatabaseHealth,
+        DatabaseConditions,
       ],
       exports: [DatabaseService, LeaseService],
     };

@@ -2,8 +2,6 @@ import { Global, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './api/health.controller.js';
 import { AlertConditions } from './application/alert-conditions.js';
-import { DatabaseConditions } from './application/database.conditions.js';
-import { DatabaseHealth } from './application/database.health.js';
 import { HealthContributors } from './application/health-contributors.js';
 import { ReadinessState } from './application/readiness-state.js';
 
@@ -16,7 +14,7 @@ import { ReadinessState } from './application/readiness-state.js';
   // Terminus logs every failed check; a probe every few seconds during an outage would flood the log.
   imports: [TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController],
-  providers: [HealthContributors, ReadinessState, DatabaseHealth, AlertConditions, DatabaseConditions],
+  providers: [HealthContributors, ReadinessState, AlertConditions],
   exports: [HealthContributors, ReadinessState, TerminusModule, AlertConditions],
 })
 export class HealthModule {}

@@ -4,7 +4,8 @@ import { ExpiringCache } from '#common';
 import { DatabaseService } from '#database';
 import { ApiTokenNotFoundError, UnauthenticatedError } from '../domain/auth.errors.js';
 import type { Principal } from '../domain/principal.js';
-import { ApiTokensRepository, type ApiTokenRecord } from '../infra/api-tokens.repository.js';
+import type { ApiTokenRecord } from '../domain/api-token-record.js';
+import { ApiTokensRepository } from '../infra/api-tokens.repository.js';
 import { PRINCIPAL_CACHE_MS } from './principal-resolver.service.js';
 
 /** Recognisable in logs and secret scanners; never valid as a JWT. */

@@ -3,7 +3,8 @@ import { ExpiringCache } from '#common';
 import { DatabaseService } from '#database';
 import { UnauthenticatedError } from '../domain/auth.errors.js';
 import type { Principal } from '../domain/principal.js';
-import { UsersRepository, type UserRecord } from '../infra/users.repository.js';
+import type { UserRecord } from '../domain/user-record.js';
+import { UsersRepository } from '../infra/users.repository.js';
 import type { AccessTokenClaims } from '../infra/jwt-keys.js';
 
 /** How long a replica trusts what it read of a user: a change made elsewhere shows within this. */

@@ -5,7 +5,8 @@ import { InvalidCredentialsError, LastAdminError, UsernameTakenError, UserNotFou
 import { hashPassword, verifyPassword } from '../domain/password-hasher.js';
 import type { Principal } from '../domain/principal.js';
 import type { UserRole } from '../domain/role.js';
-import { UsersRepository, type UserRecord } from '../infra/users.repository.js';
+import type { UserRecord } from '../domain/user-record.js';
+import { UsersRepository } from '../infra/users.repository.js';
 import { PrincipalResolver } from './principal-resolver.service.js';
 import { LoginThrottle } from './login-throttle.service.js';
 

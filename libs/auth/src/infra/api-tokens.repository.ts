@@ -1,16 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Sql } from '#database';
-
-export interface ApiTokenRecord {
-  id: string;
-  name: string;
-  prefix: string;
-  role: 'automation';
-  created_by: string | null;
-  created_at: Date;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
-}
+import type { ApiTokenRecord } from '../domain/api-token-record.js';
 
 const COLUMNS = 'id, name, prefix, role, created_by, created_at, last_used_at, revoked_at';
 
@@ -37,7 +27,9 @@ export class ApiTokensRepository {
   }
 
   async findActiveById(sql: Sql, id: string): Promise<ApiTokenRecord | undefined> {
-    const [token] = await sql.query<ApiTokenRecord & Record<string, unknown>>(`SELECT ${COLUMNS} FROM api_tokens WHERE id::text = $1 AND revoked_at IS NULL`, [id]);
+    const [token] = await sql.query<ApiTokenRecord & Record<string, unknown>>(`SELECT ${COLUMNS} FROM api_tokens WHERE id::text = $1 AND revoked_at IS NULL`, [
+      id,
+    ]);
     return token;
   }
 

@@ -1,15 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Sql } from '#database';
 import type { UserRole } from '../domain/role.js';
-
-export interface UserRecord {
-  id: string;
-  username: string;
-  role: UserRole;
-  token_version: number;
-  created_at: Date;
-  updated_at: Date;
-}
+import type { UserRecord } from '../domain/user-record.js';
 
 export interface UserWithHash extends UserRecord {
   password_hash: string;

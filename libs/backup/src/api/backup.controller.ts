@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Principal } from '#auth';
-import { ApiZodBody, CurrentPrincipal, DomainError, RequireRole, type Actor } from '#common';
+import { requestActor, type Principal } from '#auth';
+import { ApiZodBody, CurrentPrincipal, DomainError, RequireRole } from '#common';
 import { BackupService, type RestoreReport } from '../application/backup.service.js';
 import { BackupDocument } from '../domain/backup-document.js';
 import { checkedPassphrase } from '../domain/sealed-secrets.js';
@@ -29,7 +29,7 @@ export class BackupController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<BackupDocument> {
-    const document = await this.backups.backup(actorOf(principal, request), checkedPassphrase(passphrase));
+    const document = await this.backups.backup(requestActor(principal, request), checkedPassphrase(passphrase));
     reply.header('content-disposition', `attachment; filename="nmos-control-backup-${document.created_at.replace(/[:.]/g, '-')}.json"`);
     reply.header('cache-control', 'no-store');
     return document;
@@ -57,12 +57,8 @@ export class BackupController {
   ): Promise<RestoreReport> {
     if (mode !== 'replace' && mode !== 'merge') throw badQuery('mode', 'is required: replace or merge');
     if (dryRun !== undefined && dryRun !== 'true' && dryRun !== 'false') throw badQuery('dry_run', 'must be true or false');
-    return this.backups.restore(body, { mode, dryRun: dryRun === 'true', passphrase: checkedPassphrase(passphrase) }, actorOf(principal, request));
+    return this.backups.restore(body, { mode, dryRun: dryRun === 'true', passphrase: checkedPassphrase(passphrase) }, requestActor(principal, request));
   }
-}
-
-function actorOf(principal: Principal, request: FastifyRequest): Actor {
-  return { kind: principal.kind, id: principal.id, name: principal.name, requestId: request.id };
 }
 
 function badQuery(field: string, message: string): DomainError {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError, INSTANCE_ID, zodProblems, type Actor, type FieldProblem } from '#common';
+import { type Actor, DomainError, eventActor, type FieldProblem, INSTANCE_ID, zodProblems } from '#common';
 import { DatabaseService, type BackupSection, type Sql } from '#database';
 import { EventsService } from '#events';
 import { BACKUP_FORMAT, BACKUP_VERSION, BackupDocument, checksumOf } from '../domain/backup-document.js';
@@ -100,7 +100,7 @@ export class BackupService {
         topic: 'audit/restore',
         retained: false,
         payload: { mode: options.mode, dry_run: options.dryRun, backup_created_at: document.created_at, sections: report.sections },
-        actor: { kind: actor.kind, id: actor.id, name: actor.name, request_id: actor.requestId },
+        actor: eventActor(actor),
       });
       if (options.dryRun) throw new DryRunDone(report);
       return report;

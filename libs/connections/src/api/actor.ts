@@ -1,11 +1,11 @@
 import type { FastifyRequest } from 'fastify';
-import type { Principal } from '#auth';
+import { requestActor, type Principal } from '#auth';
 import { DomainError } from '#common';
 import type { Actor } from '../domain/actor.js';
 import { OverrideReason } from '../domain/requests.js';
 
 export function actorOf(principal: Principal, request: FastifyRequest): Actor {
-  return { kind: principal.kind, id: principal.id, name: principal.name, role: principal.role, request_id: request.id };
+  return requestActor(principal, request);
 }
 
 /** `X-Override-Reason`: an engineer's or admin's stated reason to pass a policy or lock. */

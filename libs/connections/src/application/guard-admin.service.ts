@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, parseInput } from '#common';
+import { DomainError, eventActor, parseInput } from '#common';
 import { DatabaseService } from '#database';
 import { NmosQueryService } from '#registry';
-import { eventActor, overrideOwnership, type Actor } from '../domain/actor.js';
+import { overrideOwnership, type Actor } from '../domain/actor.js';
 import { DefaultEffectRequest, LockRequest, PolicyRequest } from '../domain/requests.js';
 import { GuardRepository, type ReceiverLock, type StoredPolicy } from '../infra/guard.repository.js';
 import { RoutingRecorder } from './routing-recorder.js';

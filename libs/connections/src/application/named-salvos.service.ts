@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, parseInput } from '#common';
+import { DomainError, eventActor, parseInput } from '#common';
 import { DatabaseService } from '#database';
-import { eventActor, overrideOwnership, ownerOf, type Actor } from '../domain/actor.js';
+import { overrideOwnership, ownerOf, type Actor } from '../domain/actor.js';
 import { NamedSalvoRequest, SalvoRequest } from '../domain/requests.js';
 import { SalvoRepository, type NamedSalvo } from '../infra/salvo.repository.js';
 import { RoutingRecorder } from './routing-recorder.js';
@@ -40,7 +40,9 @@ export class NamedSalvos {
       const override = overrideOwnership(actor, ownerOf(existing), salvoSubject(name), overrideReason);
       const saved = await this.salvos.save(sql, salvo, eventActor(actor));
       await this.recorder.recordIn(sql, {
-        audits: [{ action: 'salvo.saved', outcome: 'succeeded', actor, override_reason: override, request: { ...salvo, ...(override ? { replaced: existing } : {}) } }],
+        audits: [
+          { action: 'salvo.saved', outcome: 'succeeded', actor, override_reason: override, request: { ...salvo, ...(override ? { replaced: existing } : {}) } },
+        ],
       });
       return saved;
     });
@@ -53,7 +55,9 @@ export class NamedSalvos {
       const override = overrideOwnership(actor, ownerOf(existing), salvoSubject(name), overrideReason);
       await this.salvos.remove(sql, name);
       await this.recorder.recordIn(sql, {
-        audits: [{ action: 'salvo.deleted', outcome: 'succeeded', actor, override_reason: override, request: override ? { name, removed: existing } : { name } }],
+        audits: [
+          { action: 'salvo.deleted', outcome: 'succeeded', actor, override_reason: override, request: override ? { name, removed: existing } : { name } },
+        ],
       });
     });
   }

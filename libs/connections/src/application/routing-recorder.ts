@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { formatTai, INSTANCE_ID, taiToDate } from '#common';
+import { eventActor, formatTai, INSTANCE_ID, taiToDate } from '#common';
 import { DatabaseService, type Sql } from '#database';
 import { EventsService } from '#events';
 import { MetricsService, type Counter, type Histogram } from '#metrics';
-import { eventActor, type Actor } from '../domain/actor.js';
+import { type Actor } from '../domain/actor.js';
 import { activationInstant, type Activation } from '../domain/activation.js';
 import type { ConnectionPlan } from '../domain/connection-plan.js';
 import { receiverStateEvent } from '../domain/receiver-state.js';

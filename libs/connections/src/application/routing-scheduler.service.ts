@@ -1,9 +1,9 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { INSTANCE_ID, sleep } from '#common';
-import { hasAtLeast, PrincipalDirectory } from '#auth';
+import { hasAtLeast, PrincipalDirectory, type Principal } from '#auth';
 import { AppConfig } from '#config';
 import { DatabaseService, LeaseLoop, LeaseService } from '#database';
-import type { Actor } from '../domain/actor.js';
+import type { Actor, RecordedActor } from '../domain/actor.js';
 import { activeMismatches, type ConnectionPlan } from '../domain/connection-plan.js';
 import { ConnectionStateRepository, type DeviceSchedule } from '../infra/connection-state.repository.js';
 import { DeviceGateway } from '../infra/device-gateway.js';
@@ -107,12 +107,12 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnApplicationSh
   private async fire(schedule: ControllerSchedule): Promise<void> {
     // The schedule acts as the person who made it, as they are now: their locks are theirs, their
     // current role's policies apply, and a creator deleted, revoked or demoted since cannot act at all.
-    const stored = schedule.created_by as Actor;
+    const stored = schedule.created_by as RecordedActor;
     let state: 'fired' | 'failed' = 'failed';
     let result: unknown;
     let refusal: string | undefined;
     try {
-      const creator = await this.principals.current(stored.kind, stored.id);
+      const creator = await this.principals.current(stored.kind as Principal['kind'], stored.id);
       refusal = !creator
         ? `its creator (${stored.kind === 'user' ? 'user' : 'API token'} "${stored.name}") no longer exists or was revoked`
         : !hasAtLeast(creator.role, 'operator')
@@ -120,7 +120,7 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnApplicationSh
           : undefined;
       if (refusal) result = { error: `not fired: ${refusal}` };
       else {
-        const actor: Actor = { kind: creator!.kind, id: creator!.id, name: creator!.name, role: creator!.role, request_id: `schedule:${schedule.id}` };
+        const actor: Actor = { kind: creator!.kind, id: creator!.id, name: creator!.name, role: creator!.role, requestId: `schedule:${schedule.id}` };
         const fired = await this.salvoService.fire(actor, schedule.salvo, undefined, schedule.salvo_name ?? undefined);
         state = fired.outcome === 'succeeded' ? 'fired' : 'failed';
         result = fired;
@@ -138,7 +138,7 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnApplicationSh
               {
                 action: 'schedule.refused',
                 outcome: 'failed',
-                actor: { ...stored, request_id: `schedule:${schedule.id}` },
+                actor: { kind: stored.kind, id: stored.id, name: stored.name, role: stored.role, requestId: `schedule:${schedule.id}` },
                 request: { id: schedule.id, salvo_name: schedule.salvo_name },
                 error: { reason: refusal },
               },

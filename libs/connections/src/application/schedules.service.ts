@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, parseInput } from '#common';
 import { AppConfig } from '#config';
 import { DatabaseService } from '#database';
-import { eventActor, overrideOwnership, ownerOf, type Actor } from '../domain/actor.js';
+import { overrideOwnership, ownerOf, recordedActor, type Actor } from '../domain/actor.js';
 import { fireAtDate, ScheduleListQuery, ScheduleRequest } from '../domain/requests.js';
 import { deviceError } from '../domain/device-errors.js';
 import { ConnectionStateRepository, type DeviceSchedule } from '../infra/connection-state.repository.js';
@@ -43,7 +43,7 @@ export class SchedulesService {
     const verdicts = await this.guard.check(actor, await this.resolver.resolveAll(salvo.connections));
     for (const verdict of verdicts) if (!verdict.allowed) throw verdict.error;
     return this.db.write(async (sql) => {
-      const saved = await this.salvos.addSchedule(sql, request.salvo ?? null, salvo, fireAt, { ...eventActor(actor), role: actor.role });
+      const saved = await this.salvos.addSchedule(sql, request.salvo ?? null, salvo, fireAt, recordedActor(actor));
       await this.recorder.recordIn(sql, { audits: [{ action: 'schedule.created', outcome: 'succeeded', actor, request: { id: saved.id, ...request } }] });
       return saved;
     });

@@ -150,5 +150,5 @@ export class SenderAddressing {
 }
 
 function storedActor(actor: Actor): StoredActor {
-  return { kind: actor.kind, id: actor.id, name: actor.name, role: actor.role, ...(actor.request_id ? { requestId: actor.request_id } : {}) };
+  return actor;
 }

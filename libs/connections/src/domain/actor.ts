@@ -1,21 +1,17 @@
 import { hasAtLeast, type Role, type UserRole } from '#auth';
-import { DomainError } from '#common';
+import { DomainError, eventActor, type Actor, type EventActor } from '#common';
 
-/** Who asked (user or API token), from which request: kept with every audit row and event. */
-export interface Actor {
-  kind: 'user' | 'api_token';
-  id: string;
-  name: string;
-  role: Role;
-  request_id?: string;
-}
+export type { Actor };
 
-export function eventActor(actor: Actor): { kind: string; id: string; name: string; request_id?: string } {
-  return { kind: actor.kind, id: actor.id, name: actor.name, ...(actor.request_id ? { request_id: actor.request_id } : {}) };
+/** How the routing audit, locks, policies and schedules store who acted: the event shape with the role. */
+export type RecordedActor = EventActor & { role: string };
+
+export function recordedActor(actor: Actor): RecordedActor {
+  return { ...eventActor(actor), role: actor.role };
 }
 
 export function isAtLeast(actor: Actor, minimum: UserRole): boolean {
-  return hasAtLeast(actor.role, minimum);
+  return hasAtLeast(actor.role as Role, minimum);
 }
 
 export function ownsLock(actor: Actor, owner: { kind: string; id: string }): boolean {
@@ -31,7 +27,9 @@ export interface Owner {
 /** Who owns a stored record (`created_by`); rows kept before owners were recorded have none, and stay open to every operator. */
 export function ownerOf(record: { created_by: unknown } | undefined): Owner | undefined {
   const owner = record?.created_by as Partial<Owner> | null | undefined;
-  return owner && typeof owner.kind === 'string' && typeof owner.id === 'string' ? { kind: owner.kind, id: owner.id, name: String(owner.name ?? owner.id) } : undefined;
+  return owner && typeof owner.kind === 'string' && typeof owner.id === 'string'
+    ? { kind: owner.kind, id: owner.id, name: String(owner.name ?? owner.id) }
+    : undefined;
 }
 
 /**

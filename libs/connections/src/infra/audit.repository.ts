@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Sql } from '#database';
-import type { Actor } from '../domain/actor.js';
+import { recordedActor, type Actor } from '../domain/actor.js';
 
 export interface AuditEntry {
   action: string;
@@ -46,8 +46,8 @@ export class AuditRepository {
       [
         entries.map((e) => e.action),
         entries.map((e) => e.outcome),
-        entries.map((e) => json(e.actor)),
-        entries.map((e) => e.actor?.request_id ?? null),
+        entries.map((e) => json(e.actor && recordedActor(e.actor))),
+        entries.map((e) => e.actor?.requestId ?? null),
         entries.map(() => replica),
         entries.map((e) => e.receiver_id ?? null),
         entries.map((e) => e.sender_id ?? null),

@@ -3,9 +3,9 @@ import { requestActor, type Principal } from '#auth';
 import { DomainError } from '#common';
 import type { StoredActor } from '../domain/flow.entity.js';
 
-/** The request's actor with the caller's role (flows keep it, as the routing audit does). */
+/** The request's actor, with the caller's role (flows keep it, as the routing audit does). */
 export function actorOf(principal: Principal, request: FastifyRequest): StoredActor {
-  return { ...requestActor(principal, request), role: principal.role };
+  return requestActor(principal, request);
 }
 
 /** `If-Match: "3"` (or W/"3"): the version the caller last read. */

@@ -2,6 +2,7 @@ import type { NewEvent } from '#events';
 import type { FieldChanges } from './flow-audit.entity.js';
 import type { StoredActor } from './flow.entity.js';
 import type { FlowView } from './flow-view.js';
+import { eventActor } from '#common';
 
 export type FlowEventKind = 'created' | 'updated' | 'deleted';
 
@@ -16,7 +17,7 @@ export function flowEvents(kind: FlowEventKind, flow: FlowView, actor: StoredAct
     type: `flow.${kind}`,
     subject: { kind: 'flow', id: flow.flow_id },
     payload,
-    actor: { kind: actor.kind, id: actor.id, name: actor.name, ...(actor.requestId ? { request_id: actor.requestId } : {}) },
+    actor: eventActor(actor),
   };
   return [
     { ...base, topic: `flow/${flow.flow_id}`, retained: kind !== 'deleted', clearsRetained: kind === 'deleted' },

@@ -5,8 +5,8 @@ import type { Actor } from '#common';
 export const LEGS = ['a', 'b'] as const;
 export type Leg = (typeof LEGS)[number];
 
-/** Stored actor (who created, changed, deleted, locked). */
-export type StoredActor = Actor & { role?: string };
+/** Who created, changed, deleted or locked a flow: the request's actor as is (`requestId` in camel case, as stored since flows began). */
+export type StoredActor = Actor;
 
 /**
  * One ST 2110 stream of the facility's inventory: GO-NMOS's `flows` row, both legs first-class, with a

@@ -11,7 +11,7 @@ export type HealthContributor = () => Promise<HealthIndicatorResult>;
 /** Every query a contributor makes is bounded by this: a probe must answer whatever the database does. */
 export const PROBE_QUERY_TIMEOUT_MS = 2_000;
 
-/** Where modules add their part of readiness (the database now; MQTT and registries later). */
+/** Where modules add their part of readiness (the database, the broker link, the registries, …). */
 @Injectable()
 export class HealthContributors {
   private readonly contributors = new Map<string, HealthContributor>();

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { isDeepStrictEqual } from 'node:util';
-import { DomainError, type FieldProblem } from '#common';
+import { DomainError, eventActor, type FieldProblem } from '#common';
 import { DatabaseService, type Sql } from '#database';
 import { EventsService } from '#events';
 import { parseRegistryConfig, parseRegistryEntry, type SubmittedEntry } from '../domain/parse-registry-config.js';
@@ -112,7 +112,7 @@ export class RegistryConfigService {
         topic: `audit/registry-config`,
         retained: false,
         payload: { action, registry: name, before: pre, after: post },
-        actor: { kind: actor.kind, id: actor.id, name: actor.name, request_id: actor.requestId },
+        actor: eventActor(actor),
       });
     };
     for (const entry of after) {

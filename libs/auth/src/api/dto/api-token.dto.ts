@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { ApiTokenRecord } from '../../infra/api-tokens.repository.js';
+import type { ApiTokenRecord } from '../../domain/api-token-record.js';
 
 export class ApiTokenResponse {
   @ApiProperty() id: string;

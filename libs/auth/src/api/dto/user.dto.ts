@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { USER_ROLES } from '../../domain/role.js';
-import type { UserRecord } from '../../infra/users.repository.js';
+import type { UserRecord } from '../../domain/user-record.js';
 
 export class UserResponse {
   @ApiProperty() id: string;

@@ -1,9 +1,9 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { withTimeout } from '#common';
 import { AppConfig } from '#config';
-import { DatabaseService, LeaseService } from '#database';
-import { AlertConditions, type ActiveCondition } from './alert-conditions.js';
-import { PROBE_QUERY_TIMEOUT_MS } from './health-contributors.js';
+import { AlertConditions, PROBE_QUERY_TIMEOUT_MS, type ActiveCondition } from '#health';
+import { DatabaseService } from './database.service.js';
+import { LeaseService } from './lease.service.js';
 
 /**
  * The database's alert conditions: a read replica down or lagging past ALERT_REPLICA_LAG_SECONDS (reads

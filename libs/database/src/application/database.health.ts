@@ -1,8 +1,9 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { withTimeout } from '#common';
-import { DatabaseService, LeaseService } from '#database';
-import { HealthContributors, PROBE_QUERY_TIMEOUT_MS } from './health-contributors.js';
+import { HealthContributors, PROBE_QUERY_TIMEOUT_MS } from '#health';
+import { DatabaseService } from './database.service.js';
+import { LeaseService } from './lease.service.js';
 
 /**
  * The database's part of readiness. The primary must take writes (down → 503); a replica that is down
