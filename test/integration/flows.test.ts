@@ -120,6 +120,27 @@ describe('flows and the address plan', () => {
     expect((await viewer.get('/api/flows/summary')).body).toMatchObject({ total: 6, redundant: 1, locked: 0 });
   });
 
+  it('answers a retried create with the same Idempotency-Key once, on either replica, without a second flow or a 409', async () => {
+    const elsewhere = await replicas[0].api.loginAs('flow-engineer', 'engineer-password-1');
+    const body = { display_name: 'retried create', multicast_addr_a: '239.10.9.1', group_port_a: 5004 };
+    const key = { 'idempotency-key': 'create-retried-1' };
+    const first = await engineer.post('/api/flows', body, key);
+    expect(first.status).toBe(201);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    const retried = await elsewhere.post('/api/flows', body, key);
+    expect(retried.status).toBe(201);
+    expect(retried.headers.get('idempotent-replayed')).toBe('true');
+    expect(retried.body).toEqual(first.body);
+    expect((await engineer.post('/api/flows', { ...body, display_name: 'another body' }, key)).body.error).toBe('idempotency_key_reused');
+    // A bad body is refused before the key is claimed: the same key then works for a good one.
+    const bad = await engineer.post('/api/flows', { display_name: '' }, { 'idempotency-key': 'create-bad-first' });
+    expect(bad.body.error).toBe('invalid_flow');
+    expect(
+      (await engineer.post('/api/flows', { display_name: 'good after bad', multicast_addr_a: '239.10.9.2' }, { 'idempotency-key': 'create-bad-first' })).status,
+    ).toBe(201);
+    expect((await viewer.get('/api/flows/search?q=retried%20create')).body).toHaveLength(1);
+  });
+
   it('refuses a stale version (412) and every write to a locked flow (423), and audits who did what', async () => {
     const flow = (await engineer.get('/api/flows/search?q=CAM%202')).body[0];
     const changed = await engineer.patch(`/api/flows/${flow.id}`, { note: 'patched once' }, { 'if-match': '"1"' });

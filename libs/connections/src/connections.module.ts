@@ -10,7 +10,6 @@ import { SendersController } from './api/senders.controller.js';
 import { SchedulesController } from './api/schedules.controller.js';
 import { ActiveStateCheck } from './application/active-state-check.service.js';
 import { GuardAdmin } from './application/guard-admin.service.js';
-import { IdempotencyService } from './application/idempotency.service.js';
 import { CollisionGuard } from './application/collision-guard.js';
 import { SenderActiveReader } from './application/sender-active-reader.js';
 import { SenderAddressing } from './application/sender-addressing.service.js';
@@ -30,7 +29,6 @@ import { AuditRepository } from './infra/audit.repository.js';
 import { ConnectionStateRepository } from './infra/connection-state.repository.js';
 import { DeviceGateway } from './infra/device-gateway.js';
 import { GuardRepository } from './infra/guard.repository.js';
-import { IdempotencyRepository } from './infra/idempotency.repository.js';
 import { InflightRepository } from './infra/inflight.repository.js';
 import { SalvoRepository } from './infra/salvo.repository.js';
 import {
@@ -62,7 +60,6 @@ const routingSections = [PoliciesBackupSection, RoutingSettingsBackupSection, Lo
     ConnectionStateRepository,
     DeviceGateway,
     GuardRepository,
-    IdempotencyRepository,
     InflightRepository,
     SalvoRepository,
     TargetResolver,
@@ -81,7 +78,6 @@ const routingSections = [PoliciesBackupSection, RoutingSettingsBackupSection, Lo
     LiveStateService,
     ActiveStateCheck,
     GuardAdmin,
-    IdempotencyService,
     RoutingAuditService,
     RoutingConditions,
     ...routingSections,

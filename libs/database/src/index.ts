@@ -9,3 +9,5 @@ export type { EntityClass } from './infra/primary-data-source.js';
 export { PostgresServer, serverOsUser, type PostgresServerOptions } from './infra/postgres-server.js';
 export { readBackupItems, restoreNeedingSecret, type BackupSection, type SectionChange } from './domain/backup-section.js';
 export { LeaseLoop } from './application/lease-loop.js';
+export { IdempotencyService, type IdempotentAttempt, type StoredAnswer } from './application/idempotency.service.js';
+export { Idempotent, IdempotencyAttempt, IdempotencyInterceptor } from './api/idempotent.js';

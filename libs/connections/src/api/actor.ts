@@ -17,13 +17,3 @@ export function overrideReasonOf(request: FastifyRequest): string | undefined {
   const message = parsed.error.issues[0].message;
   throw new DomainError('invalid', 'invalid_override_reason', `X-Override-Reason: ${message}`, { fields: [{ field: 'X-Override-Reason', message }] });
 }
-
-/** The principal an Idempotency-Key belongs to: keys of different callers never collide. */
-export function idempotencyOwner(principal: Principal): string {
-  return `${principal.kind}:${principal.id}`;
-}
-
-export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
-  const header = request.headers['idempotency-key'];
-  return Array.isArray(header) ? header.join(',') : header;
-}

@@ -2,16 +2,16 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, 
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
-import { ApiZodBody, CurrentPrincipal, parseInput, RequireRole } from '#common';
+import { ApiZodBody, CurrentPrincipal, RequireRole, ZodPipe } from '#common';
+import { Idempotent, IdempotencyAttempt, type IdempotentAttempt } from '#database';
 import { GuardAdmin } from '../application/guard-admin.service.js';
-import { IdempotencyService } from '../application/idempotency.service.js';
 import { LiveStateService, type ReceiverConnection } from '../application/live-state.service.js';
 import { SchedulesService } from '../application/schedules.service.js';
 import { TakeService, type TakeResult } from '../application/take.service.js';
 import type { DeviceSchedule } from '../domain/device-schedule.js';
 import type { ReceiverLock } from '../domain/guard-records.js';
 import { LockRequest, TakeRequest } from '../domain/requests.js';
-import { actorOf, idempotencyKeyOf, idempotencyOwner, overrideReasonOf } from './actor.js';
+import { actorOf, overrideReasonOf } from './actor.js';
 
 /** Takes, disconnects, live connection state, device-side schedules and receiver locks. */
 @ApiTags('connections')
@@ -23,7 +23,6 @@ export class ConnectionsController {
     private readonly live: LiveStateService,
     private readonly schedules: SchedulesService,
     private readonly guards: GuardAdmin,
-    private readonly idempotency: IdempotencyService,
   ) {}
 
   @Get()
@@ -60,25 +59,19 @@ export class ConnectionsController {
     description:
       '200 activated and verified; 202 scheduled on the device; 404 unknown receiver/sender; 409 incompatible or receiver busy; 403 refused by a policy; 423 locked; 502 the device refused; 504 the device did not answer.',
   })
-  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @Idempotent(TakeRequest, 'invalid_take')
   @ApiHeader({ name: 'X-Override-Reason', required: false, description: 'engineers pass policies, admins pass locks, with this reason' })
   @ApiZodBody(TakeRequest)
   async take(
-    @Body() body: unknown,
+    @Body(new ZodPipe(TakeRequest, 'invalid_take')) take: TakeRequest,
     @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @IdempotencyAttempt() attempt: IdempotentAttempt,
   ): Promise<TakeResult> {
-    const take = parseInput(TakeRequest, body, 'invalid_take');
-    const actor = actorOf(principal, request);
-    const override = overrideReasonOf(request);
-    const answer = await this.idempotency.run(idempotencyOwner(principal), idempotencyKeyOf(request), 'POST /api/connections', body, async (attempt) => {
-      const result = await this.takes.take(actor, take, override, attempt);
-      return { status: result.state === 'scheduled' ? 202 : 200, body: result };
-    });
-    void reply.status(answer.status);
-    if (answer.replayed) void reply.header('idempotent-replayed', 'true');
-    return answer.body;
+    const result = await this.takes.take(actorOf(principal, request), take, overrideReasonOf(request), attempt);
+    void reply.status(result.state === 'scheduled' ? 202 : 200);
+    return result;
   }
 
   @Delete(':receiver_id')

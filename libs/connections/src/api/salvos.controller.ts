@@ -2,13 +2,13 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req, Res } f
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
-import { ApiZodBody, CurrentPrincipal, parseInput, RequireRole } from '#common';
-import { IdempotencyService } from '../application/idempotency.service.js';
+import { ApiZodBody, CurrentPrincipal, RequireRole, ZodPipe } from '#common';
+import { Idempotent } from '#database';
 import { NamedSalvos } from '../application/named-salvos.service.js';
 import { SalvoService, type SalvoResult } from '../application/salvo.service.js';
 import { SalvoRequest, SavedSalvoBody } from '../domain/requests.js';
 import type { NamedSalvo } from '../domain/salvo-records.js';
-import { actorOf, idempotencyKeyOf, idempotencyOwner, overrideReasonOf } from './actor.js';
+import { actorOf, overrideReasonOf } from './actor.js';
 
 /** 200 when every item did what was asked; 207 when the per-item results must be read. */
 function salvoStatus(result: SalvoResult): number {
@@ -23,7 +23,6 @@ export class SalvosController {
   constructor(
     private readonly salvos: SalvoService,
     private readonly named: NamedSalvos,
-    private readonly idempotency: IdempotencyService,
   ) {}
 
   @Post()
@@ -32,25 +31,18 @@ export class SalvosController {
     summary: 'Fire a salvo: one /bulk/receivers POST per device, per-item results; on_failure rollback (default) or continue',
     description: '200 when every item succeeded, 207 otherwise (read outcome and items).',
   })
-  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @Idempotent(SalvoRequest, 'invalid_salvo')
   @ApiHeader({ name: 'X-Override-Reason', required: false })
   @ApiZodBody(SalvoRequest)
   async fire(
-    @Body() body: unknown,
+    @Body(new ZodPipe(SalvoRequest, 'invalid_salvo')) salvo: SalvoRequest,
     @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SalvoResult> {
-    const salvo = parseInput(SalvoRequest, body, 'invalid_salvo');
-    const actor = actorOf(principal, request);
-    const override = overrideReasonOf(request);
-    const answer = await this.idempotency.run(idempotencyOwner(principal), idempotencyKeyOf(request), 'POST /api/salvos', body, async () => {
-      const result = await this.salvos.fire(actor, salvo, override);
-      return { status: salvoStatus(result), body: result };
-    });
-    void reply.status(answer.status);
-    if (answer.replayed) void reply.header('idempotent-replayed', 'true');
-    return answer.body;
+    const result = await this.salvos.fire(actorOf(principal, request), salvo, overrideReasonOf(request));
+    void reply.status(salvoStatus(result));
+    return result;
   }
 
   @Get('saved')

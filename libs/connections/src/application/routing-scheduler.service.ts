@@ -2,12 +2,11 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { INSTANCE_ID, sleep } from '#common';
 import { hasAtLeast, PrincipalDirectory, type Principal } from '#auth';
 import { AppConfig } from '#config';
-import { DatabaseService, LeaseLoop, LeaseService } from '#database';
+import { DatabaseService, IdempotencyService, LeaseLoop, LeaseService } from '#database';
 import type { Actor, RecordedActor } from '../domain/actor.js';
 import { activeMismatches, type ConnectionPlan } from '../domain/connection-plan.js';
 import { ConnectionStateRepository, type DeviceSchedule } from '../infra/connection-state.repository.js';
 import { DeviceGateway } from '../infra/device-gateway.js';
-import { IdempotencyRepository } from '../infra/idempotency.repository.js';
 import { SalvoRepository, type ControllerSchedule } from '../infra/salvo.repository.js';
 import { RoutingRecorder } from './routing-recorder.js';
 import { SalvoService } from './salvo.service.js';
@@ -47,7 +46,7 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnApplicationSh
     private readonly resolver: TargetResolver,
     private readonly devices: DeviceGateway,
     private readonly recorder: RoutingRecorder,
-    private readonly idempotency: IdempotencyRepository,
+    private readonly idempotency: IdempotencyService,
     private readonly config: AppConfig,
     private readonly principals: PrincipalDirectory,
   ) {
@@ -80,7 +79,7 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnApplicationSh
         }
         if (Date.now() - lastPrune >= PRUNE_EVERY_MS) {
           lastPrune = Date.now();
-          await this.db.write((sql) => this.idempotency.prune(sql, IDEMPOTENCY_KEEP_SECONDS));
+          await this.idempotency.prune(IDEMPOTENCY_KEEP_SECONDS);
         }
       } catch (err) {
         this.logger.warn({ err: (err as Error).message }, 'scheduler tick failed; retrying');

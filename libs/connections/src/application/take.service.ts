@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, type ParsedSdp } from '#common';
 import { AppConfig } from '#config';
+import type { IdempotentAttempt } from '#database';
 import type { Actor } from '../domain/actor.js';
 import { IMMEDIATE, type Activation } from '../domain/activation.js';
 import { errorSummary } from '../domain/device-errors.js';
 import type { TakeRequest } from '../domain/requests.js';
 import type { AuditEntry } from '../infra/audit.repository.js';
-import type { IdempotentAttempt } from './idempotency.service.js';
 import { CollisionGuard } from './collision-guard.js';
 import { InflightLocks } from './inflight-locks.js';
 import { RoutingGuard, type GuardOverride } from './routing-guard.js';

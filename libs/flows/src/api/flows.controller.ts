@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger'
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
 import { ApiZodBody, CurrentPrincipal, DomainError, pageLimit, RequireRole } from '#common';
+import { Idempotent } from '#database';
 import { FlowsService } from '../application/flows.service.js';
 import { LinkInput, NmosLinkService, SnapshotInput } from '../application/nmos-link.service.js';
 import { FlowCreate, FlowPatch, LockChange } from '../domain/flow-input.js';
@@ -121,6 +122,7 @@ export class FlowsController {
   @RequireRole('engineer')
   @ApiOperation({ summary: 'Add a flow (engineer and up); 409 flow_exists (with existing_id) when its flow_id is taken' })
   @ApiZodBody(FlowCreate)
+  @Idempotent(FlowCreate, 'invalid_flow')
   async create(
     @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Sql } from '#database';
+import type { Sql } from '../domain/sql.js';
 
 export type KeyState =
   /** resumed: the key was pending from an attempt that died or lost its answer, and may have acted already. */
@@ -13,6 +13,10 @@ export type KeyState =
  */
 const ABANDONED_AFTER_SECONDS = 30;
 
+/**
+ * The `idempotency_keys` table. Routing's first migration (1764201600500) created it, when takes were its
+ * only users; it moved here with @Idempotent, and the migration stays where databases already ran it.
+ */
 @Injectable()
 export class IdempotencyRepository {
   /** Claims the key for this request, or reports who has it. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, INSTANCE_ID, toErrorResponse } from '#common';
-import { DatabaseService } from '#database';
+import { DatabaseService } from './database.service.js';
 import { IdempotencyRepository } from '../infra/idempotency.repository.js';
 
 export interface IdempotentAttempt {
@@ -92,6 +92,11 @@ export class IdempotencyService {
       }
       throw err;
     }
+  }
+
+  /** Forgets keys older than this (retries come within minutes): singleton work, run by the routing scheduler's lease holder. */
+  prune(olderThanSeconds: number): Promise<number> {
+    return this.db.write((sql) => this.repository.prune(sql, olderThanSeconds));
   }
 }
 

@@ -2,7 +2,9 @@ import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { Test } from '@nestjs/testing';
 import { DomainError, INSTANCE_ID } from '#common';
-import { DatabaseService, DatabaseUnavailableError, type Sql } from '#database';
+import { DatabaseUnavailableError } from '../domain/database-unavailable.error.js';
+import type { Sql } from '../domain/sql.js';
+import { DatabaseService } from './database.service.js';
 import { IdempotencyRepository, type KeyState } from '../infra/idempotency.repository.js';
 import { IdempotencyService } from './idempotency.service.js';
 
