@@ -52,6 +52,18 @@ describe('lag-tolerant reads with a real primary and streaming replica', () => {
     expect(rows.map((r) => r.text)).toContain('on air');
   });
 
+  it('reads entities on the replica through the replica’s own TypeORM DataSource', async () => {
+    await eventually(async () => expect(await servedByReplica(db)).toBe(true));
+    const read = await db.read(async (sql) => {
+      const [{ standby }] = await sql.entities.query('SELECT pg_is_in_recovery() AS standby');
+      return { standby, flows: await sql.entities.getRepository('flows').count(), dataSource: sql.entities.connection };
+    });
+    expect(read).toMatchObject({ standby: true, flows: 0 });
+    const primarySource = await db.write(async (sql) => sql.entities.connection);
+    expect(read.dataSource).not.toBe(primarySource);
+    expect(read.dataSource.isInitialized).toBe(true);
+  });
+
   it('reads from the primary while the replica lags past REPLICA_MAX_LAG_SECONDS, and returns to it after', async () => {
     await replica.query('SELECT pg_wal_replay_pause()');
     try {

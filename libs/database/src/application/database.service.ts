@@ -96,7 +96,7 @@ export class DatabaseService implements OnApplicationShutdown {
         await sleep(Math.min(5_000, 500 * attempt));
       }
     }
-    const replicas = new ReplicaSet(replicaTargets, config.replicaMaxLagSeconds);
+    const replicas = new ReplicaSet(replicaTargets, config.replicaMaxLagSeconds, entities);
     await replicas.start();
     logger.log({ primary: describeTarget(primary), replicas: replicaTargets.map(describeTarget) }, 'database ready');
     const listenerConfig: pg.ClientConfig = {
@@ -166,7 +166,7 @@ export class DatabaseService implements OnApplicationShutdown {
     const replica = this.replicas.pick();
     if (replica) {
       try {
-        const sql = sqlOver(replica.pool, this.dataSource, false);
+        const sql = sqlOver(replica.pool, replica.dataSource, false);
         const result = await work(sql);
         sql.settle();
         return result;
