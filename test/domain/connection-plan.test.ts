@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { NmosSchemas } from '../../apps/simulator/src/index.js';
-import { IMMEDIATE } from '../../libs/connections/src/domain/activation.js';
-import { activeMismatches, planConnect, planDisconnect, planRestore } from '../../libs/connections/src/domain/connection-plan.js';
+import { IMMEDIATE } from '../../libs/connections/src/routing/domain/activation.js';
+import { activeMismatches, planConnect, planDisconnect, planRestore } from '../../libs/connections/src/routing/domain/connection-plan.js';
 import { parseSdp, SdpError, sdpWithMedia } from '../../libs/common/src/domain/sdp.js';
 
 const fixture = (name: string) => readFileSync(`test/fixtures/nmos-cpp/${name}`, 'utf8');

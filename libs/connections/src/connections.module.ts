@@ -8,29 +8,29 @@ import { RoutingController } from './api/routing.controller.js';
 import { SalvosController } from './api/salvos.controller.js';
 import { SendersController } from './api/senders.controller.js';
 import { SchedulesController } from './api/schedules.controller.js';
-import { ActiveStateCheck } from './application/active-state-check.service.js';
-import { GuardAdmin } from './application/guard-admin.service.js';
-import { CollisionGuard } from './application/collision-guard.js';
-import { SenderActiveReader } from './application/sender-active-reader.js';
-import { SenderAddressing } from './application/sender-addressing.service.js';
-import { InflightLocks } from './application/inflight-locks.js';
-import { LiveStateService } from './application/live-state.service.js';
-import { NamedSalvos } from './application/named-salvos.service.js';
-import { RoutingAuditService } from './application/routing-audit.service.js';
-import { RoutingGuard } from './application/routing-guard.js';
-import { RoutingRecorder } from './application/routing-recorder.js';
-import { RoutingScheduler } from './application/routing-scheduler.service.js';
-import { SalvoService } from './application/salvo.service.js';
-import { SchedulesService } from './application/schedules.service.js';
-import { SwitchEngine } from './application/switch-engine.js';
-import { TakeService } from './application/take.service.js';
-import { TargetResolver } from './application/target-resolver.js';
-import { AuditRepository } from './infra/audit.repository.js';
-import { ConnectionStateRepository } from './infra/connection-state.repository.js';
-import { DeviceGateway } from './infra/device-gateway.js';
-import { GuardRepository } from './infra/guard.repository.js';
-import { InflightRepository } from './infra/inflight.repository.js';
-import { SalvoRepository } from './infra/salvo.repository.js';
+import { ActiveStateCheck } from './live-state/application/active-state-check.service.js';
+import { GuardAdmin } from './guard/application/guard-admin.service.js';
+import { CollisionGuard } from './guard/application/collision-guard.js';
+import { SenderActiveReader } from './routing/application/sender-active-reader.js';
+import { SenderAddressing } from './routing/application/sender-addressing.service.js';
+import { InflightLocks } from './routing/application/inflight-locks.js';
+import { LiveStateService } from './live-state/application/live-state.service.js';
+import { NamedSalvos } from './scheduling/application/named-salvos.service.js';
+import { RoutingAuditService } from './routing/application/routing-audit.service.js';
+import { RoutingGuard } from './guard/application/routing-guard.js';
+import { RoutingRecorder } from './routing/application/routing-recorder.js';
+import { RoutingScheduler } from './scheduling/application/routing-scheduler.service.js';
+import { SalvoService } from './routing/application/salvo.service.js';
+import { SchedulesService } from './scheduling/application/schedules.service.js';
+import { SwitchEngine } from './routing/application/switch-engine.js';
+import { TakeService } from './routing/application/take.service.js';
+import { TargetResolver } from './routing/application/target-resolver.js';
+import { AuditRepository } from './routing/infra/audit.repository.js';
+import { ConnectionStateRepository } from './live-state/infra/connection-state.repository.js';
+import { DeviceGateway } from './routing/infra/device-gateway.js';
+import { GuardRepository } from './guard/infra/guard.repository.js';
+import { InflightRepository } from './routing/infra/inflight.repository.js';
+import { SalvoRepository } from './scheduling/infra/salvo.repository.js';
 import {
   LocksBackupSection,
   PoliciesBackupSection,
@@ -40,7 +40,7 @@ import {
 } from './infra/routing.backup.js';
 import { Routing1764201600500 } from './migrations/1764201600500-routing.js';
 import { RoutingAuditTime1764201601000 } from './migrations/1764201601000-routing-audit-time.js';
-import { RoutingConditions } from './application/routing.conditions.js';
+import { RoutingConditions } from './routing/application/routing.conditions.js';
 
 export const CONNECTIONS_MIGRATIONS = [Routing1764201600500, RoutingAuditTime1764201601000];
 

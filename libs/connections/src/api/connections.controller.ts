@@ -4,12 +4,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
 import { ApiZodBody, CurrentPrincipal, RequireRole, ZodPipe } from '#common';
 import { Idempotent, IdempotencyAttempt, type IdempotentAttempt } from '#database';
-import { GuardAdmin } from '../application/guard-admin.service.js';
-import { LiveStateService, type ReceiverConnection } from '../application/live-state.service.js';
-import { SchedulesService } from '../application/schedules.service.js';
-import { TakeService, type TakeResult } from '../application/take.service.js';
-import type { DeviceSchedule } from '../domain/device-schedule.js';
-import type { ReceiverLock } from '../domain/guard-records.js';
+import { GuardAdmin } from '../guard/application/guard-admin.service.js';
+import { LiveStateService, type ReceiverConnection } from '../live-state/application/live-state.service.js';
+import { SchedulesService } from '../scheduling/application/schedules.service.js';
+import { TakeService, type TakeResult } from '../routing/application/take.service.js';
+import type { DeviceSchedule } from '../scheduling/domain/device-schedule.js';
+import type { ReceiverLock } from '../guard/domain/guard-records.js';
 import { LockRequest, TakeRequest } from '../domain/requests.js';
 import { actorOf, overrideReasonOf } from './actor.js';
 

@@ -3,10 +3,10 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
 import { ApiZodBody, CurrentPrincipal, RequireRole } from '#common';
-import { GuardAdmin } from '../application/guard-admin.service.js';
-import { LiveStateService } from '../application/live-state.service.js';
-import { RoutingAuditService, type AuditPage } from '../application/routing-audit.service.js';
-import type { StoredPolicy } from '../domain/guard-records.js';
+import { GuardAdmin } from '../guard/application/guard-admin.service.js';
+import { LiveStateService } from '../live-state/application/live-state.service.js';
+import { RoutingAuditService, type AuditPage } from '../routing/application/routing-audit.service.js';
+import type { StoredPolicy } from '../guard/domain/guard-records.js';
 import { DefaultEffectRequest, PolicyRequest } from '../domain/requests.js';
 import { actorOf } from './actor.js';
 

@@ -4,10 +4,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
 import { ApiZodBody, CurrentPrincipal, RequireRole, ZodPipe } from '#common';
 import { Idempotent } from '#database';
-import { NamedSalvos } from '../application/named-salvos.service.js';
-import { SalvoService, type SalvoResult } from '../application/salvo.service.js';
+import { NamedSalvos } from '../scheduling/application/named-salvos.service.js';
+import { SalvoService, type SalvoResult } from '../routing/application/salvo.service.js';
 import { SalvoRequest, SavedSalvoBody } from '../domain/requests.js';
-import type { NamedSalvo } from '../domain/salvo-records.js';
+import type { NamedSalvo } from '../scheduling/domain/salvo-records.js';
 import { actorOf, overrideReasonOf } from './actor.js';
 
 /** 200 when every item did what was asked; 207 when the per-item results must be read. */

@@ -3,8 +3,8 @@ import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nest
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
 import { ApiZodBody, CurrentPrincipal, RequireRole } from '#common';
-import { SchedulesService } from '../application/schedules.service.js';
-import { SCHEDULE_STATES, type ControllerSchedule } from '../domain/salvo-records.js';
+import { SchedulesService } from '../scheduling/application/schedules.service.js';
+import { SCHEDULE_STATES, type ControllerSchedule } from '../scheduling/domain/salvo-records.js';
 import { ScheduleRequest } from '../domain/requests.js';
 import { actorOf, overrideReasonOf } from './actor.js';
 

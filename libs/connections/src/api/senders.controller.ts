@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
 import { ApiZodBody, CurrentPrincipal, RequireRole } from '#common';
-import { AddressAssignment, SenderAddressing, type AddressAssignmentResult } from '../application/sender-addressing.service.js';
+import { AddressAssignment, SenderAddressing, type AddressAssignmentResult } from '../routing/application/sender-addressing.service.js';
 import { actorOf, overrideReasonOf } from './actor.js';
 
 /** The sender side of IS-05: where a sender sends (its multicast groups, both legs). */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { Activation } from './activation.js';
+import type { Activation } from '../routing/domain/activation.js';
 import { parseTai, taiToDate } from '#common';
-import { SCHEDULE_STATES } from './salvo-records.js';
+import { SCHEDULE_STATES } from '../scheduling/domain/salvo-records.js';
 
 const id = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
 const tai = z

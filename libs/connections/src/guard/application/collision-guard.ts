@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, type ParsedSdp } from '#common';
 import { CollisionsService, type SenderCollision } from '#flows';
-import { isAtLeast, type Actor } from '../domain/actor.js';
+import { isAtLeast, type Actor } from '../../domain/actor.js';
 import type { GuardOverride } from './routing-guard.js';
 
 /**

@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, eventActor, parseInput } from '#common';
 import { DatabaseService } from '#database';
 import { NmosQueryService } from '#registry';
-import { overrideOwnership, type Actor } from '../domain/actor.js';
-import { DefaultEffectRequest, LockRequest, PolicyRequest } from '../domain/requests.js';
+import { overrideOwnership, type Actor } from '../../domain/actor.js';
+import { DefaultEffectRequest, LockRequest, PolicyRequest } from '../../domain/requests.js';
 import { GuardRepository, type ReceiverLock, type StoredPolicy } from '../infra/guard.repository.js';
-import { RoutingRecorder } from './routing-recorder.js';
+import { RoutingRecorder } from '../../routing/index.js';
 
 /** Managing the guard rails: receiver locks (operators) and routing policies (engineers), every change audited. */
 @Injectable()

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '#common';
 import { DatabaseService } from '#database';
-import { isAtLeast, ownsLock, type Actor } from '../domain/actor.js';
+import { isAtLeast, ownsLock, type Actor } from '../../domain/actor.js';
 import { decide } from '../domain/policy.js';
 import { GuardRepository } from '../infra/guard.repository.js';
-import { ConnectionStateRepository } from '../infra/connection-state.repository.js';
+import { ConnectionStateRepository } from '../../live-state/index.js';
 
 type Resource = Record<string, unknown>;
 

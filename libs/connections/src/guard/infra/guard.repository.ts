@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Sql } from '#database';
 import type { RoutingPolicy } from '../domain/policy.js';
-import type { PolicyRequest } from '../domain/requests.js';
+import type { PolicyRequest } from '../../domain/requests.js';
 import type { ReceiverLock, StoredPolicy } from '../domain/guard-records.js';
 
 export type { ReceiverLock, StoredPolicy };

@@ -5,9 +5,8 @@ import { DatabaseService, LeaseLoop, LeaseService } from '#database';
 import { EventsService } from '#events';
 import { receiverStateEvent } from '../domain/receiver-state.js';
 import { ConnectionStateRepository } from '../infra/connection-state.repository.js';
-import { DeviceGateway } from '../infra/device-gateway.js';
+import { DeviceGateway, TargetResolver } from '../../routing/index.js';
 import { LiveStateService } from './live-state.service.js';
-import { TargetResolver } from './target-resolver.js';
 
 export const ACTIVE_CHECK_LEASE = 'receiver-active-check';
 

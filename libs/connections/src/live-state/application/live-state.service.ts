@@ -5,7 +5,7 @@ import { EventsService } from '#events';
 import { NmosChangeFollowers, NmosQueryService, type MergedChange } from '#registry';
 import { receiverStateEvent, versionTime, type ReceiverState } from '../domain/receiver-state.js';
 import { ConnectionStateRepository, type VerifiedConnection } from '../infra/connection-state.repository.js';
-import { GuardRepository, type ReceiverLock } from '../infra/guard.repository.js';
+import { GuardRepository, type ReceiverLock } from '../../guard/index.js';
 
 export interface ReceiverConnection extends ReceiverState {
   label: string;
@@ -109,6 +109,9 @@ export class LiveStateService implements OnModuleInit {
       states.push(state);
     }
     // One statement for a snapshot's thousands of receivers, not a round trip each.
-    await this.events.recordMany(sql, states.map((state) => receiverStateEvent(state)));
+    await this.events.recordMany(
+      sql,
+      states.map((state) => receiverStateEvent(state)),
+    );
   }
 }

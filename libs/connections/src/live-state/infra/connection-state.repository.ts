@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Sql } from '#database';
-import type { DeviceSchedule } from '../domain/device-schedule.js';
+import type { DeviceSchedule } from '../../scheduling/index.js';
 
 export type { DeviceSchedule };
 

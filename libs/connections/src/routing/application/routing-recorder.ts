@@ -3,12 +3,12 @@ import { eventActor, formatTai, INSTANCE_ID, taiToDate } from '#common';
 import { DatabaseService, type Sql } from '#database';
 import { EventsService } from '#events';
 import { MetricsService, type Counter, type Histogram } from '#metrics';
-import { type Actor } from '../domain/actor.js';
+import { type Actor } from '../../domain/actor.js';
 import { activationInstant, type Activation } from '../domain/activation.js';
 import type { ConnectionPlan } from '../domain/connection-plan.js';
-import { receiverStateEvent } from '../domain/receiver-state.js';
+import { ConnectionStateRepository, receiverStateEvent } from '../../live-state/index.js';
+import type { DeviceSchedule } from '../../scheduling/index.js';
 import { AuditRepository, type AuditEntry } from '../infra/audit.repository.js';
-import { ConnectionStateRepository, type DeviceSchedule } from '../infra/connection-state.repository.js';
 import type { ReceiverClaim } from './inflight-locks.js';
 
 /** What a take, salvo or administrative change leaves to record, all in one transaction. */

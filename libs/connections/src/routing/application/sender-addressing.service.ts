@@ -3,11 +3,10 @@ import { z } from 'zod';
 import { DomainError, parseInput, storedUuid } from '#common';
 import { AddressPlanService, FlowsService, isMulticast, NmosLinkService, type FlowView, type ReservationView, type StoredActor } from '#flows';
 import { NmosQueryService } from '#registry';
-import type { Actor } from '../domain/actor.js';
+import type { Actor } from '../../domain/actor.js';
 import { deviceError } from '../domain/device-errors.js';
 import { DeviceGateway, type ConnectionApi } from '../infra/device-gateway.js';
-import { CollisionGuard } from './collision-guard.js';
-import type { GuardOverride } from './routing-guard.js';
+import { CollisionGuard, type GuardOverride } from '../../guard/index.js';
 import { connectionHrefs } from './target-resolver.js';
 
 // The inventory's own rule (octets checked, not only the first): one definition of a multicast group.

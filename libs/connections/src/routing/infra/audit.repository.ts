@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Sql } from '#database';
-import { recordedActor, type Actor } from '../domain/actor.js';
+import { recordedActor, type Actor } from '../../domain/actor.js';
 
 export interface AuditEntry {
   action: string;

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, eventActor, parseInput } from '#common';
 import { DatabaseService } from '#database';
-import { overrideOwnership, ownerOf, type Actor } from '../domain/actor.js';
-import { NamedSalvoRequest, SalvoRequest } from '../domain/requests.js';
+import { overrideOwnership, ownerOf, type Actor } from '../../domain/actor.js';
+import { NamedSalvoRequest, SalvoRequest } from '../../domain/requests.js';
 import { SalvoRepository, type NamedSalvo } from '../infra/salvo.repository.js';
-import { RoutingRecorder } from './routing-recorder.js';
-import { SalvoService, type SalvoResult } from './salvo.service.js';
+import { RoutingRecorder, type SalvoResult, SalvoService } from '../../routing/index.js';
 
 /** Salvos saved under a name (CRUD, audited) and fired by name. */
 @Injectable()

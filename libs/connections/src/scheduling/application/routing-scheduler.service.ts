@@ -3,14 +3,11 @@ import { INSTANCE_ID, sleep } from '#common';
 import { hasAtLeast, PrincipalDirectory, type Principal } from '#auth';
 import { AppConfig } from '#config';
 import { DatabaseService, IdempotencyService, LeaseLoop, LeaseService } from '#database';
-import type { Actor, RecordedActor } from '../domain/actor.js';
-import { activeMismatches, type ConnectionPlan } from '../domain/connection-plan.js';
-import { ConnectionStateRepository, type DeviceSchedule } from '../infra/connection-state.repository.js';
-import { DeviceGateway } from '../infra/device-gateway.js';
+import type { Actor, RecordedActor } from '../../domain/actor.js';
+import { activeMismatches, type ConnectionPlan, DeviceGateway, RoutingRecorder, SalvoService, TargetResolver } from '../../routing/index.js';
+import { ConnectionStateRepository } from '../../live-state/index.js';
+import type { DeviceSchedule } from '../domain/device-schedule.js';
 import { SalvoRepository, type ControllerSchedule } from '../infra/salvo.repository.js';
-import { RoutingRecorder } from './routing-recorder.js';
-import { SalvoService } from './salvo.service.js';
-import { TargetResolver } from './target-resolver.js';
 
 export const ROUTING_SCHEDULER_LEASE = 'routing-scheduler';
 

@@ -2,15 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, parseInput } from '#common';
 import { AppConfig } from '#config';
 import { DatabaseService } from '#database';
-import { overrideOwnership, ownerOf, recordedActor, type Actor } from '../domain/actor.js';
-import { fireAtDate, ScheduleListQuery, ScheduleRequest } from '../domain/requests.js';
-import { deviceError } from '../domain/device-errors.js';
-import { ConnectionStateRepository, type DeviceSchedule } from '../infra/connection-state.repository.js';
-import { DeviceGateway } from '../infra/device-gateway.js';
+import { overrideOwnership, ownerOf, recordedActor, type Actor } from '../../domain/actor.js';
+import { fireAtDate, ScheduleListQuery, ScheduleRequest } from '../../domain/requests.js';
+import { deviceError, DeviceGateway, RoutingRecorder, TargetResolver } from '../../routing/index.js';
+import { ConnectionStateRepository } from '../../live-state/index.js';
+import type { DeviceSchedule } from '../domain/device-schedule.js';
 import { SalvoRepository, type ControllerSchedule } from '../infra/salvo.repository.js';
-import { RoutingGuard } from './routing-guard.js';
-import { RoutingRecorder } from './routing-recorder.js';
-import { TargetResolver } from './target-resolver.js';
+import { RoutingGuard } from '../../guard/index.js';
 import { NamedSalvos } from './named-salvos.service.js';
 
 /** Controller-side schedules (fire a salvo later) and the scheduled activations held by devices. */

@@ -1,4 +1,4 @@
-import type { NamedSalvoRequest, SalvoRequest } from './requests.js';
+import type { NamedSalvoRequest, SalvoRequest } from '../../domain/requests.js';
 
 /** Saved salvos and controller-side schedules, as stored and answered by the API. */
 export interface NamedSalvo extends NamedSalvoRequest {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Sql } from '#database';
-import type { NamedSalvoRequest, SalvoRequest } from '../domain/requests.js';
+import type { NamedSalvoRequest, SalvoRequest } from '../../domain/requests.js';
 import type { NamedSalvo, ControllerSchedule } from '../domain/salvo-records.js';
 
 export type { NamedSalvo, ControllerSchedule };
