@@ -299,7 +299,7 @@ describe('auth against a real PostgreSQL', () => {
     expect(doc.components.securitySchemes.bearer).toBeDefined();
   });
 
-  it('documents every JSON body with the zod schema that validates it', async () => {
+  it('documents every JSON body and zod-checked query with the schema that validates it', async () => {
     const doc = (await controller.api.get('/api/docs-json')).body;
     const bodyOf = (path: string, method: string) => doc.paths[path][method].requestBody?.content?.['application/json']?.schema;
     // Every route that reads a body says what it takes.
@@ -319,6 +319,15 @@ describe('auth against a real PostgreSQL', () => {
     expect(bodyOf('/api/registry/config', 'put')).toMatchObject({ type: 'array', items: { required: ['name', 'query_url'] } });
     expect(bodyOf('/api/alerts/hooks', 'post').properties.secret.description).toMatch(/never shown back/);
     expect(bodyOf('/api/flows', 'post')).toMatchObject({ type: 'object' });
+    // Queries too, one parameter per field of the schema that checks them.
+    const params = (path: string) =>
+      Object.fromEntries((doc.paths[path].get.parameters as Array<{ name: string; schema: { enum?: string[] } }>).map((p) => [p.name, p]));
+    expect(params('/api/flows')).toMatchObject({
+      limit: { in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+      sort_by: { schema: { enum: expect.arrayContaining(['display_name', 'multicast_addr_a']) } },
+    });
+    expect(params('/api/flows/search').q).toMatchObject({ required: true });
+    expect(params('/api/schedules').state.schema.enum).toContain('pending');
   });
 });
 

@@ -10,7 +10,7 @@ export { INSTANCE_ID } from './domain/instance-id.js';
 export { ExpiringCache } from './domain/expiring-cache.js';
 export { Public, RequireRole, CurrentPrincipal, PUBLIC_ROUTE, REQUIRED_ROLE, type MinimumRole } from './api/route-access.decorators.js';
 export { zodProblems, parseInput } from './domain/zod-problems.js';
-export { ApiZodBody, ZodPipe, openApiSchemaOf } from './api/zod-contract.js';
+export { ApiZodBody, ApiZodQuery, ZodPipe, openApiSchemaOf } from './api/zod-contract.js';
 export { taiNowNanos, parseTai, formatTai, taiToDate } from './domain/tai.js';
 export { storedTime, storedActor, storedUuid } from './domain/stored-fields.js';
 export { eventActor, type Actor, type EventActor } from './domain/actor.js';

@@ -1,5 +1,5 @@
 import { applyDecorators, type PipeTransform } from '@nestjs/common';
-import { ApiBody } from '@nestjs/swagger';
+import { ApiBody, ApiQuery } from '@nestjs/swagger';
 import { z } from 'zod';
 import { parseInput } from '../domain/zod-problems.js';
 
@@ -16,6 +16,16 @@ export function openApiSchemaOf(schema: z.ZodType): Record<string, unknown> {
 /** Documents a route's JSON body with the zod schema that validates it. */
 export function ApiZodBody(schema: z.ZodType, description?: string): MethodDecorator {
   return applyDecorators(ApiBody({ schema: openApiSchemaOf(schema) as never, description }));
+}
+
+/** Documents a route's query parameters, one per field of the zod object schema that validates them. */
+export function ApiZodQuery(schema: z.ZodObject): MethodDecorator {
+  const { properties = {}, required = [] } = openApiSchemaOf(schema) as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+  return applyDecorators(
+    ...Object.entries(properties).map(([name, property]) =>
+      ApiQuery({ name, required: required.includes(name), schema: property as never, description: property.description as string | undefined }),
+    ),
+  );
 }
 
 /**

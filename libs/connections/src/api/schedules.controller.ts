@@ -1,11 +1,11 @@
 import { Body, Controller, Delete, Get, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
-import { ApiZodBody, CurrentPrincipal, RequireRole } from '#common';
+import { ApiZodBody, ApiZodQuery, CurrentPrincipal, RequireRole } from '#common';
 import { SchedulesService } from '../scheduling/application/schedules.service.js';
-import { SCHEDULE_STATES, type ControllerSchedule } from '../scheduling/domain/salvo-records.js';
-import { ScheduleRequest } from '../domain/requests.js';
+import type { ControllerSchedule } from '../scheduling/domain/salvo-records.js';
+import { ScheduleListQuery, ScheduleRequest } from '../domain/requests.js';
 import { actorOf, overrideReasonOf } from './actor.js';
 
 /** Controller-side schedules: salvos the scheduler lease holder fires later. */
@@ -17,7 +17,7 @@ export class SchedulesController {
 
   @Get()
   @ApiOperation({ summary: 'Controller-side schedules (newest first): pending, firing, fired, failed, missed, cancelled, interrupted' })
-  @ApiQuery({ name: 'state', required: false, enum: SCHEDULE_STATES })
+  @ApiZodQuery(ScheduleListQuery)
   list(@Query() query: Record<string, unknown>): Promise<ControllerSchedule[]> {
     return this.schedules.list(query);
   }

@@ -2,10 +2,10 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Qu
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
-import { ApiZodBody, CurrentPrincipal, DomainError, RequireRole } from '#common';
+import { ApiZodBody, ApiZodQuery, CurrentPrincipal, DomainError, RequireRole } from '#common';
 import { AddressPlanService } from '../application/address-plan.service.js';
 import { CollisionsService } from '../application/collisions.service.js';
-import { AllocationInput, BucketInput } from '../domain/address-plan-input.js';
+import { AllocationInput, BucketInput, CheckQuery } from '../domain/address-plan-input.js';
 import { actorOf } from './flow-actor.js';
 
 const uuid = new ParseUUIDPipe({ version: undefined });
@@ -92,6 +92,7 @@ export class AddressPlanController {
   @ApiOperation({
     summary: 'Is this group free on this leg (source-specific kept apart)? If not, who has it and free alternatives from the plan. Records nothing.',
   })
+  @ApiZodQuery(CheckQuery)
   check(@Query() query: Record<string, string>) {
     return this.collisions.check(query);
   }

@@ -2,11 +2,12 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe,
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
-import { ApiZodBody, CurrentPrincipal, DomainError, pageLimit, RequireRole } from '#common';
+import { ApiZodBody, ApiZodQuery, CurrentPrincipal, DomainError, pageLimit, RequireRole } from '#common';
 import { Idempotent } from '#database';
 import { FlowsService } from '../application/flows.service.js';
 import { LinkInput, NmosLinkService, SnapshotInput } from '../application/nmos-link.service.js';
 import { FlowCreate, FlowPatch, LockChange } from '../domain/flow-input.js';
+import { FlowListQuery } from '../domain/flow-query.js';
 import type { FlowView } from '../domain/flow-view.js';
 import { actorOf, versionOf } from './flow-actor.js';
 
@@ -24,6 +25,7 @@ export class FlowsController {
 
   @Get()
   @ApiOperation({ summary: 'A page of flows (limit ≤ 500, offset, sort_by, sort_order, filters, q); the total in X-Total-Count' })
+  @ApiZodQuery(FlowListQuery)
   async list(@Query() query: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<FlowView[]> {
     const { flows, total } = await this.flows.list(query);
     void reply.header('x-total-count', String(total));
@@ -38,7 +40,7 @@ export class FlowsController {
 
   @Get('search')
   @ApiOperation({ summary: 'Text search (q) over names, labels, aliases, user fields, notes, ids and addresses; the list’s filters apply' })
-  @ApiQuery({ name: 'q', required: true })
+  @ApiZodQuery(FlowListQuery.required({ q: true }))
   async search(@Query() query: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<FlowView[]> {
     if (!query.q) throw new DomainError('invalid', 'invalid_query', 'q: is required', { fields: [{ field: 'q', message: 'is required' }] });
     return this.list(query, reply);
