@@ -38,7 +38,7 @@ export class EventSenderDirectory implements OnApplicationBootstrap, OnApplicati
   /** Senders whose retained messages must be asked for again (a state could not be recorded). */
   private readonly replay = new Set<string>();
   /** Senders already reported as sharing a topic (warned once, not every pass). */
-  private readonly entriesShared = new Set<string>();
+  private readonly reportedShared = new Set<string>();
   private readonly abort = new AbortController();
   private running?: Promise<void>;
 
@@ -74,7 +74,7 @@ export class EventSenderDirectory implements OnApplicationBootstrap, OnApplicati
     this.replay.add(senderId);
   }
 
-  /** One pass: what the merged view holds now, read and routed. Exposed for the loop and for tests. */
+  /** One pass: what the merged view holds now, read and routed. */
   async refresh(): Promise<void> {
     const senders = await this.nmos.sendersByTransport(MQTT_TRANSPORT);
     const present = new Set(senders.map((s) => s.id));
@@ -82,6 +82,9 @@ export class EventSenderDirectory implements OnApplicationBootstrap, OnApplicati
     const changed = senders.filter((s) => this.entries.get(s.id)?.version !== s.version);
     await mapLimit(changed, 8, async (sender) => {
       const entry = await this.read(sender.id, sender.version, sender.resource);
+      const known = this.entries.get(sender.id);
+      // The device's IS-05 API away for a while: keep following the topics it gave (read again next pass).
+      if (!entry.topics && entry.version === '' && known?.topics) return void (known.version = '');
       await this.forget(sender.id);
       this.entries.set(sender.id, entry);
     });
@@ -137,12 +140,12 @@ export class EventSenderDirectory implements OnApplicationBootstrap, OnApplicati
     const taken = wanted.find((topic) => (this.owners.get(topic) ?? entry.senderId) !== entry.senderId);
     entry.reason = taken ? 'topic_shared' : null;
     if (taken) {
-      if (!this.entriesShared.has(entry.senderId))
+      if (!this.reportedShared.has(entry.senderId))
         this.logger.warn({ sender_id: entry.senderId, topic: taken }, 'an IS-07 sender publishes on another sender’s topic: not followed');
-      this.entriesShared.add(entry.senderId);
+      this.reportedShared.add(entry.senderId);
       return;
     }
-    this.entriesShared.delete(entry.senderId);
+    this.reportedShared.delete(entry.senderId);
     if (entry.topics?.topic && !this.owners.has(entry.topics.topic)) {
       this.owners.set(entry.topics.topic, entry.senderId);
       await this.topics.route(entry.topics.topic, IS07_STATE);
