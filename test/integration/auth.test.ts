@@ -328,6 +328,9 @@ describe('auth against a real PostgreSQL', () => {
     });
     expect(params('/api/flows/search').q).toMatchObject({ required: true });
     expect(params('/api/schedules').state.schema.enum).toContain('pending');
+    expect(params('/api/events')).toMatchObject({ after: { schema: { minimum: 0, default: 0 } }, limit: { schema: { maximum: 1000 } } });
+    const restore = Object.fromEntries((doc.paths['/api/restore'].post.parameters as Array<{ name: string; in: string }>).map((p) => [p.name, p]));
+    expect(restore).toMatchObject({ mode: { in: 'query', required: true }, dry_run: { required: false } });
   });
 });
 

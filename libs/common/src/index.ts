@@ -14,6 +14,6 @@ export { ApiZodBody, ApiZodQuery, ZodPipe, openApiSchemaOf } from './api/zod-con
 export { taiNowNanos, parseTai, formatTai, taiToDate } from './domain/tai.js';
 export { storedTime, storedActor, storedUuid } from './domain/stored-fields.js';
 export { eventActor, type Actor, type EventActor } from './domain/actor.js';
-export { pageLimit } from './api/page-limit.js';
+export { wholeNumber, queryFlag, PageLimitQuery } from './api/query-fields.js';
 export { parseSdp, sdpWithMedia, SdpError, type ParsedSdp, type SdpMedia } from './domain/sdp.js';
 export { mapLimit } from './domain/map-limit.js';

@@ -1,9 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { z } from 'zod';
 import type { Principal } from '#auth';
-import { ApiZodBody, CurrentPrincipal, DomainError, pageLimit, RequireRole, storedUuid } from '#common';
+import { ApiZodBody, ApiZodQuery, CurrentPrincipal, DomainError, PageLimitQuery, RequireRole, storedUuid, ZodPipe } from '#common';
 import { AlertHooksService } from '../application/alert-hooks.service.js';
 import { HookChange, HookInput, type PublicHook } from '../domain/alert-hook.js';
+
+const DeliveriesQuery = PageLimitQuery.extend({ hook_id: storedUuid.optional() });
 
 /** Alerts and the hooks they are sent to (HA guide §7 "configured alert hooks"). */
 @ApiTags('alerts')
@@ -14,9 +17,9 @@ export class AlertsController {
 
   @Get()
   @ApiOperation({ summary: 'Alerts firing now, then the latest resolved (viewer and up)' })
-  @ApiQuery({ name: 'limit', required: false, description: '1-1000, default 100' })
-  alerts(@Query('limit') limit?: string) {
-    return this.hooks.alerts(pageLimit(limit));
+  @ApiZodQuery(PageLimitQuery)
+  alerts(@Query(new ZodPipe(PageLimitQuery)) { limit }: { limit: number }) {
+    return this.hooks.alerts(limit);
   }
 
   @Get('hooks')
@@ -60,10 +63,9 @@ export class AlertsController {
   @Get('deliveries')
   @RequireRole('admin')
   @ApiOperation({ summary: 'The delivery log, newest first (admin): every notification per hook, attempts, last answer or error' })
-  @ApiQuery({ name: 'hook_id', required: false })
-  @ApiQuery({ name: 'limit', required: false, description: '1-1000, default 100' })
-  deliveries(@Query('hook_id') hookId?: string, @Query('limit') limit?: string) {
-    return this.hooks.deliveries(hookId === undefined ? undefined : uuidOf(hookId, 'hook_id'), pageLimit(limit));
+  @ApiZodQuery(DeliveriesQuery)
+  deliveries(@Query(new ZodPipe(DeliveriesQuery)) { hook_id, limit }: z.infer<typeof DeliveriesQuery>) {
+    return this.hooks.deliveries(hook_id, limit);
   }
 }
 

@@ -1,13 +1,18 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { requestActor, type Principal } from '#auth';
-import { ApiZodBody, CurrentPrincipal, DomainError, RequireRole } from '#common';
+import { ApiZodBody, ApiZodQuery, CurrentPrincipal, queryFlag, RequireRole, ZodPipe } from '#common';
 import { BackupService, type RestoreReport } from '../application/backup.service.js';
 import { BackupDocument } from '../domain/backup-document.js';
 import { checkedPassphrase } from '../domain/sealed-secrets.js';
 
 const PASSPHRASE_HEADER = 'x-backup-passphrase';
+const RestoreQuery = z.object({
+  mode: z.enum(['replace', 'merge'], { message: 'is required: replace or merge' }),
+  dry_run: queryFlag.default(false).describe('true: answer what would change, change nothing'),
+});
 
 /** Configuration backup and restore (HA guide §8), for admins only. */
 @ApiTags('backup')
@@ -42,25 +47,17 @@ export class BackupController {
     summary:
       'Restore a backup document (admin): checked whole first (checksum, secrets, every item), then written in one transaction. mode=replace makes each section exactly the document’s; mode=merge adds and updates only. dry_run=true answers what would change and changes nothing',
   })
-  @ApiQuery({ name: 'mode', enum: ['replace', 'merge'] })
-  @ApiQuery({ name: 'dry_run', required: false, enum: ['true', 'false'] })
+  @ApiZodQuery(RestoreQuery)
   @ApiHeader({ name: 'X-Backup-Passphrase', required: false, description: 'required when the document holds sealed secrets' })
   @ApiZodBody(BackupDocument, 'a document from GET /api/backup')
   @ApiOkResponse({ description: 'what changed (or would change) per section: created, updated and removed keys, unchanged count' })
   restore(
     @Body() body: unknown,
-    @Query('mode') mode: string | undefined,
-    @Query('dry_run') dryRun: string | undefined,
+    @Query(new ZodPipe(RestoreQuery)) { mode, dry_run: dryRun }: z.infer<typeof RestoreQuery>,
     @Headers(PASSPHRASE_HEADER) passphrase: string | undefined,
     @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
   ): Promise<RestoreReport> {
-    if (mode !== 'replace' && mode !== 'merge') throw badQuery('mode', 'is required: replace or merge');
-    if (dryRun !== undefined && dryRun !== 'true' && dryRun !== 'false') throw badQuery('dry_run', 'must be true or false');
-    return this.backups.restore(body, { mode, dryRun: dryRun === 'true', passphrase: checkedPassphrase(passphrase) }, requestActor(principal, request));
+    return this.backups.restore(body, { mode, dryRun, passphrase: checkedPassphrase(passphrase) }, requestActor(principal, request));
   }
-}
-
-function badQuery(field: string, message: string): DomainError {
-  return new DomainError('invalid', 'validation_failed', `${field}: ${message}`, { fields: [{ field, message }] });
 }

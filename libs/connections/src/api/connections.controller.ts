@@ -1,19 +1,27 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { Principal } from '#auth';
-import { ApiZodBody, CurrentPrincipal, RequireRole, ZodPipe } from '#common';
+import { ApiZodBody, ApiZodQuery, CurrentPrincipal, RequireRole, ZodPipe } from '#common';
 import { Idempotent, IdempotencyAttempt, type IdempotentAttempt } from '#database';
 import { GuardAdmin } from '../guard/application/guard-admin.service.js';
 import { LiveStateService, type ReceiverConnection } from '../live-state/application/live-state.service.js';
 import { SchedulesService } from '../scheduling/application/schedules.service.js';
 import { TakeService, type TakeResult } from '../routing/application/take.service.js';
-import type { DeviceSchedule } from '../scheduling/domain/device-schedule.js';
+import { DEVICE_SCHEDULE_STATES, type DeviceSchedule } from '../scheduling/domain/device-schedule.js';
 import type { ReceiverLock } from '../guard/domain/guard-records.js';
 import { LockRequest, TakeRequest } from '../domain/requests.js';
 import { actorOf, overrideReasonOf } from './actor.js';
 
 /** Takes, disconnects, live connection state, device-side schedules and receiver locks. */
+const ConnectionsQuery = z.object({
+  sender_id: z.string({ message: 'give one sender id' }).min(1, 'give one sender id').optional().describe('only the receivers this sender feeds'),
+});
+const DeviceSchedulesQuery = z.object({
+  state: z.enum(DEVICE_SCHEDULE_STATES, { message: `must be ${DEVICE_SCHEDULE_STATES.join(', ')}` }).optional(),
+});
+
 @ApiTags('connections')
 @ApiBearerAuth()
 @Controller('api/connections')
@@ -27,15 +35,15 @@ export class ConnectionsController {
 
   @Get()
   @ApiOperation({ summary: 'Every receiver with its current sender (registry subscription or last verified /active), lock and pending schedule' })
-  @ApiQuery({ name: 'sender_id', required: false, description: 'only the receivers this sender feeds' })
-  list(@Query('sender_id') senderId?: unknown): Promise<ReceiverConnection[]> {
-    return this.live.list({ sender_id: senderId });
+  @ApiZodQuery(ConnectionsQuery)
+  list(@Query(new ZodPipe(ConnectionsQuery)) filter: z.infer<typeof ConnectionsQuery>): Promise<ReceiverConnection[]> {
+    return this.live.list(filter);
   }
 
   @Get('scheduled')
   @ApiOperation({ summary: 'Scheduled activations held by devices (pending, then activated/failed once verified, or cancelled)' })
-  @ApiQuery({ name: 'state', required: false })
-  scheduled(@Query('state') state?: string): Promise<DeviceSchedule[]> {
+  @ApiZodQuery(DeviceSchedulesQuery)
+  scheduled(@Query(new ZodPipe(DeviceSchedulesQuery)) { state }: z.infer<typeof DeviceSchedulesQuery>): Promise<DeviceSchedule[]> {
     return this.schedules.deviceSchedules(state);
   }
 

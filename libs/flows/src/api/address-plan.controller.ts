@@ -1,14 +1,20 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { Principal } from '#auth';
-import { ApiZodBody, ApiZodQuery, CurrentPrincipal, DomainError, RequireRole } from '#common';
+import { ApiZodBody, ApiZodQuery, CurrentPrincipal, queryFlag, RequireRole, ZodPipe } from '#common';
 import { AddressPlanService } from '../application/address-plan.service.js';
 import { CollisionsService } from '../application/collisions.service.js';
 import { AllocationInput, BucketInput, CheckQuery } from '../domain/address-plan-input.js';
 import { actorOf } from './flow-actor.js';
 
 const uuid = new ParseUUIDPipe({ version: undefined });
+const NextFreeQuery = z.object({
+  leg: z.enum(['a', 'b'], { message: 'must be a or b' }).optional(),
+  count: z.coerce.number({ message: 'must be 1-256' }).int('must be 1-256').min(1, 'must be 1-256').max(256, 'must be 1-256').default(1),
+});
+const CollisionsQuery = z.object({ merged_view: queryFlag.default(false).describe('also the senders no flow describes, read from their SDPs') });
 
 /** The multicast address plan: buckets, their usage, allocation and release. */
 @ApiTags('address plan')
@@ -49,13 +55,9 @@ export class AddressPlanController {
 
   @Get('address-buckets/:id/next-free')
   @ApiOperation({ summary: 'The groups the bucket would hand out next on a leg (nothing reserved)' })
-  nextFree(@Param('id', uuid) id: string, @Query('leg') leg?: string, @Query('count') count?: string) {
-    if (leg !== undefined && leg !== 'a' && leg !== 'b')
-      throw new DomainError('invalid', 'invalid_query', 'leg: must be a or b', { fields: [{ field: 'leg', message: 'must be a or b' }] });
-    const n = count === undefined ? 1 : Number(count);
-    if (!Number.isInteger(n) || n < 1 || n > 256)
-      throw new DomainError('invalid', 'invalid_query', 'count: must be 1-256', { fields: [{ field: 'count', message: 'must be 1-256' }] });
-    return this.plan.peek(id, leg, n);
+  @ApiZodQuery(NextFreeQuery)
+  nextFree(@Param('id', uuid) id: string, @Query(new ZodPipe(NextFreeQuery, 'invalid_query')) { leg, count }: z.infer<typeof NextFreeQuery>) {
+    return this.plan.peek(id, leg, count);
   }
 
   @Post('address-buckets/:id/allocate')
@@ -78,14 +80,9 @@ export class AddressPlanController {
     summary:
       'Multicast collisions across the inventory (and, with merged_view=true, the senders no flow describes, read from their SDPs): per leg and group, the streams sharing it (error: same port; warning: another port)',
   })
-  @ApiQuery({ name: 'merged_view', required: false })
-  report(@Query('merged_view') mergedView?: string) {
-    if (mergedView !== undefined && mergedView !== 'true' && mergedView !== 'false') {
-      throw new DomainError('invalid', 'invalid_query', 'merged_view: must be true or false', {
-        fields: [{ field: 'merged_view', message: 'must be true or false' }],
-      });
-    }
-    return this.collisions.report(mergedView === 'true');
+  @ApiZodQuery(CollisionsQuery)
+  report(@Query(new ZodPipe(CollisionsQuery, 'invalid_query')) { merged_view }: z.infer<typeof CollisionsQuery>) {
+    return this.collisions.report(merged_view);
   }
 
   @Get('checker/check')

@@ -1,8 +1,9 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { Principal } from '#auth';
-import { ApiZodBody, ApiZodQuery, CurrentPrincipal, DomainError, pageLimit, RequireRole } from '#common';
+import { ApiZodBody, ApiZodQuery, CurrentPrincipal, DomainError, PageLimitQuery, queryFlag, RequireRole, ZodPipe } from '#common';
 import { Idempotent } from '#database';
 import { FlowsService } from '../application/flows.service.js';
 import { LinkInput, NmosLinkService, SnapshotInput } from '../application/nmos-link.service.js';
@@ -12,6 +13,7 @@ import type { FlowView } from '../domain/flow-view.js';
 import { actorOf, versionOf } from './flow-actor.js';
 
 const uuid = new ParseUUIDPipe({ version: undefined });
+const HardDeleteQuery = z.object({ hard: queryFlag.default(false).describe('true: remove the row (admin)') });
 
 /** GO-NMOS's flow inventory routes (HA guide: "flow and multicast inventory"). Viewers read; engineers write; admins purge. */
 @ApiTags('flows')
@@ -116,8 +118,9 @@ export class FlowsController {
 
   @Get(':id/audit')
   @ApiOperation({ summary: 'Who changed this flow, what (before and after) and why, newest first' })
-  audit(@Param('id', uuid) id: string, @Query('limit') limit?: string) {
-    return this.flows.history(id, pageLimit(limit));
+  @ApiZodQuery(PageLimitQuery)
+  audit(@Param('id', uuid) id: string, @Query(new ZodPipe(PageLimitQuery)) { limit }: { limit: number }) {
+    return this.flows.history(id, limit);
   }
 
   @Post()
@@ -166,17 +169,15 @@ export class FlowsController {
   @HttpCode(204)
   @RequireRole('engineer')
   @ApiOperation({ summary: 'Soft delete (engineer and up); ?hard=true removes the row (admin); 423 when locked' })
-  @ApiQuery({ name: 'hard', required: false })
+  @ApiZodQuery(HardDeleteQuery)
   async remove(
     @Param('id', uuid) id: string,
-    @Query('hard') hard: string | undefined,
+    @Query(new ZodPipe(HardDeleteQuery, 'invalid_query')) { hard }: z.infer<typeof HardDeleteQuery>,
     @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
   ) {
-    if (hard !== undefined && hard !== 'true' && hard !== 'false')
-      throw new DomainError('invalid', 'invalid_query', 'hard: must be true or false', { fields: [{ field: 'hard', message: 'must be true or false' }] });
-    if (hard === 'true' && principal.role !== 'admin') throw new DomainError('forbidden', 'forbidden', 'A hard delete is for admins');
-    await this.flows.remove(id, hard === 'true', actorOf(principal, request));
+    if (hard && principal.role !== 'admin') throw new DomainError('forbidden', 'forbidden', 'A hard delete is for admins');
+    await this.flows.remove(id, hard, actorOf(principal, request));
   }
 
   @Post(':id/fetch-sdp')

@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { requestActor, type Principal } from '#auth';
-import { ApiZodBody, CurrentPrincipal, pageLimit, RequireRole } from '#common';
+import { ApiZodBody, ApiZodQuery, CurrentPrincipal, PageLimitQuery, RequireRole, ZodPipe } from '#common';
 import { RegistryConfigService } from '../application/registry-config.service.js';
 import type { PublicRegistryEntry } from '../domain/registry-entry.js';
 import type { ConfigAuditRecord } from '../domain/config-audit.js';
@@ -45,10 +45,10 @@ export class RegistryConfigController {
   @Get('audit')
   @RequireRole('engineer')
   @ApiOperation({ summary: 'Who changed the configuration, when, before and after (engineer and up), newest first' })
-  @ApiQuery({ name: 'limit', required: false, description: '1-1000, default 100' })
+  @ApiZodQuery(PageLimitQuery)
   @ApiOkResponse({ type: [RegistryConfigAuditDoc] })
-  audit(@Query('limit') limit?: string): Promise<ConfigAuditRecord[]> {
-    return this.config.auditTrail(pageLimit(limit));
+  audit(@Query(new ZodPipe(PageLimitQuery)) { limit }: { limit: number }): Promise<ConfigAuditRecord[]> {
+    return this.config.auditTrail(limit);
   }
 
   @Patch(':name')

@@ -36,11 +36,7 @@ export class LiveStateService implements OnModuleInit {
     this.followers.add(['receivers'], (sql, changes) => this.followRegistry(sql, changes));
   }
 
-  async list(filter: { sender_id?: unknown } = {}): Promise<ReceiverConnection[]> {
-    if (filter.sender_id !== undefined && (typeof filter.sender_id !== 'string' || filter.sender_id === ''))
-      throw new DomainError('invalid', 'validation_failed', 'sender_id: give one sender id', {
-        fields: [{ field: 'sender_id', message: 'give one sender id' }],
-      });
+  async list(filter: { sender_id?: string } = {}): Promise<ReceiverConnection[]> {
     const [receivers, extra] = await Promise.all([this.nmos.all('receivers'), this.db.read((sql) => this.extras(sql))]);
     const all = receivers.map((r) => this.combine(r.id, r.version, r.resource, extra));
     return filter.sender_id ? all.filter((c) => c.sender_id === filter.sender_id) : all;

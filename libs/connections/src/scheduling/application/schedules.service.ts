@@ -76,11 +76,7 @@ export class SchedulesService {
     });
   }
 
-  deviceSchedules(state?: string): Promise<DeviceSchedule[]> {
-    if (state !== undefined && !['pending', 'activated', 'failed', 'cancelled'].includes(state))
-      throw new DomainError('invalid', 'validation_failed', 'state: must be pending, activated, failed or cancelled', {
-        fields: [{ field: 'state', message: 'must be pending, activated, failed or cancelled' }],
-      });
+  deviceSchedules(state?: DeviceSchedule['state']): Promise<DeviceSchedule[]> {
     return this.db.readPrimary((sql) => this.state.deviceSchedules(sql, state));
   }
 
