@@ -14,7 +14,6 @@ import type { ReceiverLock } from '../guard/domain/guard-records.js';
 import { LockRequest, TakeRequest } from '../domain/requests.js';
 import { actorOf, overrideReasonOf } from './actor.js';
 
-/** Takes, disconnects, live connection state, device-side schedules and receiver locks. */
 const ConnectionsQuery = z.object({
   sender_id: z.string({ message: 'give one sender id' }).min(1, 'give one sender id').optional().describe('only the receivers this sender feeds'),
 });
@@ -22,6 +21,7 @@ const DeviceSchedulesQuery = z.object({
   state: z.enum(DEVICE_SCHEDULE_STATES, { message: `must be ${DEVICE_SCHEDULE_STATES.join(', ')}` }).optional(),
 });
 
+/** Takes, disconnects, live connection state, device-side schedules and receiver locks. */
 @ApiTags('connections')
 @ApiBearerAuth()
 @Controller('api/connections')
