@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { BaseRpcContext, Server, type CustomTransportStrategy } from '@nestjs/microservices';
-import type { MessageHandler as TopicHandler } from '../infra/mqtt-connection.js';
+import { brokerUrl, type MessageHandler as TopicHandler } from '../infra/mqtt-connection.js';
 import { BrokerLink } from './broker-link.service.js';
 
 /** What an `@EventPattern` handler gets with `@Ctx()`: the topic the message came on. */
@@ -80,7 +80,7 @@ export class MqttTopicsServer extends Server implements CustomTransportStrategy 
    */
   reaches(host: string, port: number): boolean {
     return this.link.urls.some((url) => {
-      const broker = new URL(url.replace(/^tcp:/, 'mqtt:').replace(/^ssl:/, 'mqtts:'));
+      const broker = new URL(brokerUrl(url));
       const brokerPort = Number(broker.port || (broker.protocol === 'mqtts:' ? 8883 : 1883));
       return broker.hostname.toLowerCase() === host.toLowerCase() && brokerPort === port;
     });

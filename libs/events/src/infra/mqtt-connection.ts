@@ -129,7 +129,7 @@ export class MqttConnection {
       key: this.settings.tls.keyFile ? readFileSync(this.settings.tls.keyFile) : undefined,
       will: { topic: this.presenceTopic, payload: Buffer.from(JSON.stringify({ instance: this.clientId, state: 'offline' })), qos: 1, retain: true },
     };
-    const client = await mqtt.connectAsync(url.replace(/^tcp:/, 'mqtt:').replace(/^ssl:/, 'mqtts:'), options);
+    const client = await mqtt.connectAsync(brokerUrl(url), options);
     this.client = client;
     this.broker = url;
     client.on('error', (err) => this.logger.warn({ broker: url, err: err.message }, 'MQTT error'));
@@ -145,6 +145,11 @@ export class MqttConnection {
     client.removeAllListeners();
     client.end(true);
   }
+}
+
+/** MQTT_BROKER_URL's `tcp://` and `ssl://` (Paho's, GO-NMOS's) as mqtt.js names them. */
+export function brokerUrl(url: string): string {
+  return url.replace(/^tcp:/, 'mqtt:').replace(/^ssl:/, 'mqtts:');
 }
 
 /** MQTT topic filter matching (+ one level, # the rest). */

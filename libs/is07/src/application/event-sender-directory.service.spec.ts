@@ -43,7 +43,7 @@ function setUp() {
       })),
   };
   const reader = {
-    read: async ({ id }: { id: string }) => {
+    read: async (id: string) => {
       calls.push(`read ${id}`);
       return senders.get(id)!.answer();
     },

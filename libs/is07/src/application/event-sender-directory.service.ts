@@ -111,7 +111,7 @@ export class EventSenderDirectory implements OnApplicationBootstrap, OnApplicati
     const flowId = typeof resource.flow_id === 'string' ? resource.flow_id : null;
     const base = { senderId, flowId, version };
     try {
-      const parsed = MqttSenderActive.safeParse(await this.active.read({ id: senderId, device_id: String(resource.device_id) }));
+      const parsed = MqttSenderActive.safeParse(await this.active.read(senderId));
       if (!parsed.success) {
         const problems = zodProblems(parsed.error.issues).map((p) => `${p.field}: ${p.message}`);
         this.logger.warn({ sender_id: senderId, problems }, "an IS-07 sender's /active is not IS-05's MQTT sender parameters");

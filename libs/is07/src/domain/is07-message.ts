@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { parseTai, storedUuid } from '#common';
 
-const TAI = z.string().regex(/^\d+:\d+$/, 'must be a TAI timestamp <seconds>:<nanoseconds>');
-const UUID = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'must be a UUID');
+const TAI = z.string().refine((value) => parseTai(value) !== undefined, 'must be a TAI timestamp <seconds>:<nanoseconds>');
 
 /**
  * An IS-07 `state` message (AMWA IS-07 v1.0, the only kind MQTT carries): the source and flow it is
@@ -11,7 +11,7 @@ const UUID = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][
 export const Is07StateMessage = z
   .object({
     message_type: z.literal('state'),
-    identity: z.object({ source_id: UUID, flow_id: UUID }),
+    identity: z.object({ source_id: storedUuid, flow_id: storedUuid }),
     event_type: z.string().min(1).max(255),
     timing: z.object({ creation_timestamp: TAI, origin_timestamp: TAI.optional(), action_timestamp: TAI.optional() }),
     payload: z.object({ value: z.union([z.boolean(), z.number(), z.string().max(4096)]), scale: z.number().int().positive().optional() }),
@@ -30,10 +30,4 @@ export type Is07ConnectionStatus = z.infer<typeof Is07ConnectionStatus>;
 function valueTypeOf(eventType: string): 'boolean' | 'number' | 'string' | undefined {
   const base = eventType.split('/')[0];
   return base === 'boolean' || base === 'number' || base === 'string' ? base : undefined;
-}
-
-/** A TAI timestamp as nanoseconds, for ordering messages (a later state replaces an earlier one). */
-export function taiNanos(tai: string): bigint {
-  const [seconds, nanos] = tai.split(':');
-  return BigInt(seconds) * 1_000_000_000n + BigInt(nanos);
 }

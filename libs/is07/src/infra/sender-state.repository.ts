@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { Sql } from '#database';
 import type { EventsService } from '#events';
 import type { RecordedState } from '../domain/event-sender.js';
-import { taiNanos, type Is07ConnectionStatus, type Is07StateMessage } from '../domain/is07-message.js';
+import { parseTai } from '#common';
+import type { Is07ConnectionStatus, Is07StateMessage } from '../domain/is07-message.js';
 
 type EventRows = EventsService['fromRows'];
 
@@ -69,7 +70,8 @@ export class SenderStateRepository {
         JSON.stringify(message.payload),
         message.timing.creation_timestamp,
         message.timing.origin_timestamp ?? null,
-        taiNanos(message.timing.creation_timestamp).toString(),
+        // Validated as TAI by Is07StateMessage.
+        parseTai(message.timing.creation_timestamp)!.toString(),
       ],
     );
     return { written: row.written > 0, changed: row.changed > 0 };

@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { DomainError, parseInput, storedUuid } from '#common';
-import { AddressPlanService, FlowsService, isMulticast, NmosLinkService, type FlowView, type ReservationView, type StoredActor } from '#flows';
-import { NmosQueryService } from '#registry';
+import { AddressPlanService, FlowsService, isMulticast, NmosLinkService, type FlowView, type ReservationView } from '#flows';
 import type { Actor } from '../../domain/actor.js';
 import { deviceError } from '../domain/device-errors.js';
 import { DeviceGateway, type ConnectionApi } from '../infra/device-gateway.js';
 import { CollisionGuard, type GuardOverride } from '../../guard/index.js';
-import { connectionHrefs } from './target-resolver.js';
+import { TargetResolver } from './target-resolver.js';
 
 // The inventory's own rule (octets checked, not only the first): one definition of a multicast group.
 const multicast = z.string().refine(isMulticast, 'must be an IPv4 multicast address (224.0.0.0/4)');
@@ -48,7 +47,7 @@ const NOT_APPLIED = new Set(['device_refused', 'device_locked', 'device_unreacha
 @Injectable()
 export class SenderAddressing {
   constructor(
-    private readonly nmos: NmosQueryService,
+    private readonly resolver: TargetResolver,
     private readonly devices: DeviceGateway,
     private readonly flows: FlowsService,
     private readonly plan: AddressPlanService,
@@ -58,7 +57,7 @@ export class SenderAddressing {
 
   async assign(actor: Actor, senderId: string, body: unknown, overrideReason?: string): Promise<AddressAssignmentResult> {
     const input = parseInput(AddressAssignment, body, 'invalid_address_assignment');
-    const { api } = await this.connectionApiOf(senderId);
+    const api = await this.resolver.senderApi(senderId);
     const flow = await this.flows.bySender(senderId);
     if (!flow) {
       throw new DomainError('conflict', 'no_flow_for_sender', `Sender ${senderId} has no flow in the inventory: make one with POST /api/flows/nmos/snapshot`);
@@ -71,7 +70,6 @@ export class SenderAddressing {
       });
     }
     const legCount = Math.min(2, constraints.body.length);
-    const stored = storedActor(actor);
     const reservations: ReservationView[] = [];
     let patchSent = false;
     const release = async () => {
@@ -91,7 +89,7 @@ export class SenderAddressing {
           throw new DomainError('invalid', 'invalid_address_assignment', `multicast_addr_${leg}: the sender has ${legCount} legs: give it or a bucket`, {
             fields: [{ field: `multicast_addr_${leg}`, message: 'is required' }],
           });
-        const [reservation] = await this.plan.allocate(bucket, { leg, flow_row_id: flow.id, note: `sender ${senderId}` }, stored);
+        const [reservation] = await this.plan.allocate(bucket, { leg, flow_row_id: flow.id, note: `sender ${senderId}` }, actor);
         reservations.push(reservation);
         legs.push({ leg, multicast_addr: reservation.addr, group_port: input.port ?? reservation.port });
       }
@@ -99,7 +97,7 @@ export class SenderAddressing {
       if (overrides instanceof DomainError) throw overrides;
       patchSent = true;
       const active = await this.apply(api, senderId, legs);
-      const recorded = await this.link.recordVerifiedLegs(flow.id, legs, stored);
+      const recorded = await this.link.recordVerifiedLegs(flow.id, legs, actor);
       return { sender_id: senderId, legs, reservations, overrides, active, flow: recorded };
     } catch (err) {
       // Reservations stay when the device may be sending on those groups (it did not answer in time, or
@@ -136,18 +134,4 @@ export class SenderAddressing {
     }
     return active;
   }
-
-  private async connectionApiOf(senderId: string): Promise<{ api: ConnectionApi }> {
-    const sender = await this.nmos.getResource('senders', senderId);
-    if (!sender) throw new DomainError('not_found', 'sender_not_found', `No sender ${senderId} in the merged view`);
-    const device = await this.nmos.getResource('devices', String(sender.device_id));
-    const hrefs = connectionHrefs(device);
-    if (hrefs.length === 0)
-      throw new DomainError('conflict', 'no_connection_api', `Sender ${senderId}'s device advertises no IS-05 Connection API (sr-ctrl v1.1 or v1.0)`);
-    return { api: { deviceId: String(sender.device_id), hrefs } };
-  }
-}
-
-function storedActor(actor: Actor): StoredActor {
-  return actor;
 }

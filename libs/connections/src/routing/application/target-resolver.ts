@@ -71,6 +71,17 @@ export class TargetResolver {
     return resolved as RoutingTarget[];
   }
 
+  /** A sender's device's Connection API: 404 for an unknown sender, 409 when its device advertises none. */
+  async senderApi(senderId: string): Promise<ConnectionApi> {
+    const sender = await this.nmos.getResource('senders', senderId);
+    if (!sender) throw new DomainError('not_found', 'sender_not_found', `No sender ${senderId} in the merged view`);
+    const device = await this.nmos.getResource('devices', String(sender.device_id));
+    const hrefs = connectionHrefs(device);
+    if (hrefs.length === 0)
+      throw new DomainError('conflict', 'no_connection_api', `Sender ${senderId}'s device advertises no IS-05 Connection API (sr-ctrl v1.1 or v1.0)`);
+    return { deviceId: String(sender.device_id), hrefs };
+  }
+
   private async byId(type: string, ids: string[]): Promise<Map<string, Resource>> {
     if (ids.length === 0) return new Map();
     const rows = await this.nmos.some(type, [...new Set(ids)]);
