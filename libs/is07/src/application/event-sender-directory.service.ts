@@ -16,9 +16,12 @@ export const IS07_CONNECTION_STATUS = 'is07.connection_status';
 export interface DirectoryEntry {
   senderId: string;
   flowId: string | null;
+  /** The IS-04 version its `/active` was read at: a new version is read again. */
   version: string;
   topics: SenderTopics | null;
   reason: NotFollowedReason | null;
+  /** Its device did not answer the last read: read again next pass. */
+  readAgain: boolean;
 }
 
 /**
@@ -79,14 +82,24 @@ export class EventSenderDirectory implements OnApplicationBootstrap, OnApplicati
     const senders = await this.nmos.sendersByTransport(MQTT_TRANSPORT);
     const present = new Set(senders.map((s) => s.id));
     for (const senderId of [...this.entries.keys()]) if (!present.has(senderId)) await this.forget(senderId);
-    const changed = senders.filter((s) => this.entries.get(s.id)?.version !== s.version);
-    await mapLimit(changed, 8, async (sender) => {
-      const entry = await this.read(sender.id, sender.version, sender.resource);
-      const known = this.entries.get(sender.id);
-      // The device's IS-05 API away for a while: keep following the topics it gave (read again next pass).
-      if (!entry.topics && entry.version === '' && known?.topics) return void (known.version = '');
-      await this.forget(sender.id);
-      this.entries.set(sender.id, entry);
+    const changed = senders.filter((s) => {
+      const known = this.entries.get(s.id);
+      return !known || known.readAgain || known.version !== s.version;
+    });
+    await mapLimit(changed, 8, async ({ id, version, resource }) => {
+      const known = this.entries.get(id);
+      let entry: DirectoryEntry;
+      try {
+        entry = await this.read(id, version, resource);
+      } catch (err) {
+        // Said once, when the device stops answering; it is read again every pass.
+        if (!known?.readAgain) this.logger.warn({ sender_id: id, err: (err as Error).message }, "an IS-07 sender's /active could not be read");
+        // Its IS-05 API away for a while: the topics it gave are still followed.
+        if (known?.topics) return void (known.readAgain = true);
+        entry = { senderId: id, flowId: flowIdOf(resource), version, topics: null, reason: 'device_unreachable', readAgain: true };
+      }
+      await this.forget(id);
+      this.entries.set(id, entry);
     });
     // Topics are given out in the merged view's order, so a topic two senders claim goes to the same one on every replica.
     for (const sender of senders) await this.follow(this.entries.get(sender.id)!);
@@ -107,23 +120,18 @@ export class EventSenderDirectory implements OnApplicationBootstrap, OnApplicati
     }
   }
 
+  /** Where the sender publishes, from its `/active`; rejects when the device does not answer. */
   private async read(senderId: string, version: string, resource: Record<string, unknown>): Promise<DirectoryEntry> {
-    const flowId = typeof resource.flow_id === 'string' ? resource.flow_id : null;
-    const base = { senderId, flowId, version };
-    try {
-      const parsed = MqttSenderActive.safeParse(await this.active.read(senderId));
-      if (!parsed.success) {
-        const problems = zodProblems(parsed.error.issues).map((p) => `${p.field}: ${p.message}`);
-        this.logger.warn({ sender_id: senderId, problems }, "an IS-07 sender's /active is not IS-05's MQTT sender parameters");
-        return { ...base, topics: null, reason: 'device_unreachable' };
-      }
-      const topics = senderTopics(parsed.data);
-      return { ...base, topics, reason: this.reasonNotToFollow(topics) };
-    } catch (err) {
-      this.logger.warn({ sender_id: senderId, err: (err as Error).message }, "an IS-07 sender's /active could not be read");
-      // Read again next pass: a version that is not remembered is read again.
-      return { ...base, version: '', topics: null, reason: 'device_unreachable' };
+    const base = { senderId, flowId: flowIdOf(resource), version, readAgain: false };
+    const parsed = MqttSenderActive.safeParse(await this.active.read(senderId));
+    if (!parsed.success) {
+      // The device answered what IS-05 does not allow: read again only when its version moves.
+      const problems = zodProblems(parsed.error.issues).map((p) => `${p.field}: ${p.message}`);
+      this.logger.warn({ sender_id: senderId, problems }, "an IS-07 sender's /active is not IS-05's MQTT sender parameters");
+      return { ...base, topics: null, reason: 'device_unreachable' };
     }
+    const topics = senderTopics(parsed.data);
+    return { ...base, topics, reason: this.reasonNotToFollow(topics) };
   }
 
   private reasonNotToFollow(topics: SenderTopics): NotFollowedReason | null {
@@ -171,4 +179,8 @@ export class EventSenderDirectory implements OnApplicationBootstrap, OnApplicati
       }
     }
   }
+}
+
+function flowIdOf(resource: Record<string, unknown>): string | null {
+  return typeof resource.flow_id === 'string' ? resource.flow_id : null;
 }

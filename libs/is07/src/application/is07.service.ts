@@ -48,12 +48,12 @@ export class Is07Service {
       return this.count('state', 'invalid');
     }
     try {
-      const { changed, written } = await this.db.writeThrough(async (sql) => {
+      const { written } = await this.db.writeThrough(async (sql) => {
         const result = await this.states.recordState(sql, this.events.fromRows, sender.senderId, parsed.data);
         if (result.changed) await this.events.fromRows.wakeRelay(sql);
         return result;
       });
-      this.count('state', written || changed ? 'recorded' : 'unchanged');
+      this.count('state', written ? 'recorded' : 'unchanged');
     } catch (err) {
       this.fail('state', sender.senderId, err);
     }
