@@ -451,6 +451,26 @@ describe('routing (IS-05) against the simulated facility', () => {
     expect((await otherOperator.post('/api/connections', body, { 'idempotency-key': 'take-42' })).headers.get('idempotent-replayed')).toBeNull();
   });
 
+  it('claims no Idempotency-Key for a request it refuses as bad input: the corrected retry with the same key acts', async () => {
+    const sender = endpoints.sender('video', 1);
+    const receiver = endpoints.receiver('video', 1, taken);
+    const body = { receiver_id: receiver.id, sender_id: sender.id };
+    const key = { 'idempotency-key': 'take-bad-header-1' };
+    const badHeader = await engineer.post('/api/connections', body, { ...key, 'x-override-reason': '   ' });
+    expect(badHeader.status).toBe(400);
+    expect(badHeader.body.error).toBe('invalid_override_reason');
+    const badBody = await engineer.post('/api/connections', { ...body, legs: 'third' }, { 'idempotency-key': 'take-bad-body-1' });
+    expect(badBody.status).toBe(400);
+    expect(requestsFor(receiver.node, receiver.id, 'PATCH')).toHaveLength(0);
+    const corrected = await engineer.post('/api/connections', body, key);
+    expect(corrected.status).toBe(200);
+    expect(corrected.headers.get('idempotent-replayed')).toBeNull();
+    expect(requestsFor(receiver.node, receiver.id, 'PATCH')).toHaveLength(1);
+    expect((await engineer.post('/api/connections', { ...body, legs: 'primary' }, { 'idempotency-key': 'take-bad-body-1' })).body.error).not.toBe(
+      'idempotency_key_reused',
+    );
+  });
+
   it('resumes a retried Idempotency-Key by looking at the device first: no second PATCH when the first took effect', async () => {
     const [a, b] = endpoints.senders().filter((s) => s.kind === 'video' && s.legs === 1);
     const receiver = endpoints.receiver('video', 1, taken);

@@ -10,4 +10,4 @@ export { PostgresServer, serverOsUser, type PostgresServerOptions } from './infr
 export { readBackupItems, restoreNeedingSecret, type BackupSection, type SectionChange } from './domain/backup-section.js';
 export { LeaseLoop } from './application/lease-loop.js';
 export { IdempotencyService, type IdempotentAttempt, type StoredAnswer } from './application/idempotency.service.js';
-export { Idempotent, IdempotencyAttempt, IdempotencyInterceptor } from './api/idempotent.js';
+export { Idempotent, IdempotencyAttempt, IdempotencyInterceptor, type RequestCheck } from './api/idempotent.js';

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Principal } from '#auth';
-import { ApiZodBody, ApiZodQuery, CurrentPrincipal, RequireRole, ZodPipe } from '#common';
+import { ApiZodBody, ApiZodQuery, CurrentPrincipal, parseInput, RequireRole, ZodPipe } from '#common';
 import { Idempotent, IdempotencyAttempt, type IdempotentAttempt } from '#database';
 import { GuardAdmin } from '../guard/application/guard-admin.service.js';
 import { LiveStateService, type ReceiverConnection } from '../live-state/application/live-state.service.js';
@@ -67,7 +67,7 @@ export class ConnectionsController {
     description:
       '200 activated and verified; 202 scheduled on the device; 404 unknown receiver/sender; 409 incompatible or receiver busy; 403 refused by a policy; 423 locked; 502 the device refused; 504 the device did not answer.',
   })
-  @Idempotent(TakeRequest, 'invalid_take')
+  @Idempotent((request) => [parseInput(TakeRequest, request.body, 'invalid_take'), overrideReasonOf(request)])
   @ApiHeader({ name: 'X-Override-Reason', required: false, description: 'engineers pass policies, admins pass locks, with this reason' })
   @ApiZodBody(TakeRequest)
   async take(

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req, Res } f
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '#auth';
-import { ApiZodBody, CurrentPrincipal, RequireRole, ZodPipe } from '#common';
+import { ApiZodBody, CurrentPrincipal, parseInput, RequireRole, ZodPipe } from '#common';
 import { Idempotent } from '#database';
 import { NamedSalvos } from '../scheduling/application/named-salvos.service.js';
 import { SalvoService, type SalvoResult } from '../routing/application/salvo.service.js';
@@ -31,7 +31,7 @@ export class SalvosController {
     summary: 'Fire a salvo: one /bulk/receivers POST per device, per-item results; on_failure rollback (default) or continue',
     description: '200 when every item succeeded, 207 otherwise (read outcome and items).',
   })
-  @Idempotent(SalvoRequest, 'invalid_salvo')
+  @Idempotent((request) => [parseInput(SalvoRequest, request.body, 'invalid_salvo'), overrideReasonOf(request)])
   @ApiHeader({ name: 'X-Override-Reason', required: false })
   @ApiZodBody(SalvoRequest)
   async fire(

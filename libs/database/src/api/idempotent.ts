@@ -12,21 +12,21 @@ import { Reflector } from '@nestjs/core';
 import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
-import type { z } from 'zod';
-import { parseInput } from '#common';
 import { IdempotencyService, type IdempotentAttempt } from '../application/idempotency.service.js';
 
 type KeyedRequest = FastifyRequest & { user?: { kind: string; id: string }; idempotentAttempt?: IdempotentAttempt };
-const BODY_CHECK = Symbol('idempotent body check');
-type BodyCheck = { schema: z.ZodType; code: string };
+const CHECK_BEFORE_CLAIM = Symbol('idempotent route check');
+/** Refuses (throws) what the route would refuse in its request before acting: its body, its headers. */
+export type RequestCheck = (request: FastifyRequest) => unknown;
 
 /**
  * Runs a write route under its `Idempotency-Key` (IdempotencyService's rules): the first request with a
  * key acts and its answer (status and body) is kept in the database; a retry with the same key and body
  * gets that answer, marked `Idempotent-Replayed: true`, without acting again, from any replica. Keys are
  * per caller (the authenticated principal) and per route. Without the header the route just runs.
- * Interceptors run before pipes: the route's body schema is checked here first, so a bad body is
- * refused (400) before the key is claimed, and nothing is written.
+ * Interceptors run before pipes: the route's own check of its request (body, headers) runs here
+ * first, so bad input is refused (400) before the key is claimed and writes nothing; kept under the
+ * key, a 400 would be replayed to the corrected retry.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -39,8 +39,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const request = http.getRequest<KeyedRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const check = this.reflector.get<BodyCheck | undefined>(BODY_CHECK, context.getHandler());
-    if (check) parseInput(check.schema, request.body, check.code);
+    this.reflector.get<RequestCheck | undefined>(CHECK_BEFORE_CLAIM, context.getHandler())?.(request);
     const header = request.headers['idempotency-key'];
     const key = Array.isArray(header) ? header.join(',') : header;
     const owner = request.user ? `${request.user.kind}:${request.user.id}` : 'anonymous';
@@ -63,12 +62,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
 }
 
 /**
- * A write route whose retries with the same `Idempotency-Key` are answered, not repeated. `body`: the
- * schema its body must meet before a key is claimed (the route parses it again for its value).
+ * A write route whose retries with the same `Idempotency-Key` are answered, not repeated. `check`: what
+ * the route refuses in its request, run before a key is claimed (the route parses again for its values).
  */
-export function Idempotent(body?: z.ZodType, code = 'validation_failed'): MethodDecorator {
+export function Idempotent(check?: RequestCheck): MethodDecorator {
   return applyDecorators(
-    SetMetadata(BODY_CHECK, body ? ({ schema: body, code } satisfies BodyCheck) : undefined),
+    SetMetadata(CHECK_BEFORE_CLAIM, check),
     UseInterceptors(IdempotencyInterceptor),
     ApiHeader({
       name: 'Idempotency-Key',

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Principal } from '#auth';
-import { ApiZodBody, ApiZodQuery, CurrentPrincipal, DomainError, PageLimitQuery, queryFlag, RequireRole, ZodPipe } from '#common';
+import { ApiZodBody, ApiZodQuery, CurrentPrincipal, DomainError, PageLimitQuery, parseInput, queryFlag, RequireRole, ZodPipe } from '#common';
 import { Idempotent } from '#database';
 import { FlowsService } from '../application/flows.service.js';
 import { LinkInput, NmosLinkService, SnapshotInput } from '../application/nmos-link.service.js';
@@ -127,7 +127,7 @@ export class FlowsController {
   @RequireRole('engineer')
   @ApiOperation({ summary: 'Add a flow (engineer and up); 409 flow_exists (with existing_id) when its flow_id is taken' })
   @ApiZodBody(FlowCreate)
-  @Idempotent(FlowCreate, 'invalid_flow')
+  @Idempotent((request) => parseInput(FlowCreate, request.body, 'invalid_flow'))
   async create(
     @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
